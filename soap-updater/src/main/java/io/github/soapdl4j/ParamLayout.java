@@ -1,0 +1,100 @@
+package io.github.soapdl4j;
+
+import org.nd4j.shade.jackson.annotation.JsonCreator;
+import org.nd4j.shade.jackson.annotation.JsonIgnore;
+import org.nd4j.shade.jackson.annotation.JsonProperty;
+
+import java.io.Serializable;
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * The layout of one parameter tensor as Deeplearning4j stores it: its name within the layer, its logical shape
+ * and the memory order of its flat view. {@link Soap#bind} records one per parameter, because a
+ * {@link org.nd4j.linalg.learning.GradientUpdater} only ever sees flat arrays.
+ */
+public final class ParamLayout implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    private final String name;
+    private final long[] shape;
+    private final char order;
+
+    /**
+     * @param name  the parameter's key in its layer's parameter table (for messages)
+     * @param shape the parameter's logical shape
+     * @param order the memory order of the parameter's flat view, {@code 'c'} or {@code 'f'}
+     */
+    @JsonCreator
+    public ParamLayout(@JsonProperty("name") String name, @JsonProperty("shape") long[] shape,
+                       @JsonProperty("order") char order) {
+        if (shape == null || shape.length == 0) {
+            throw new IllegalArgumentException("Parameter '" + name + "' has no shape");
+        }
+        for (long d : shape) {
+            if (d < 1) {
+                throw new IllegalArgumentException("Parameter '" + name + "' has shape " + Arrays.toString(shape)
+                        + " with a dimension below 1");
+            }
+        }
+        if (order != 'c' && order != 'f') {
+            throw new IllegalArgumentException("Parameter '" + name + "' has memory order '" + order
+                    + "'; expected 'c' or 'f'");
+        }
+        this.name = name;
+        this.shape = shape.clone();
+        this.order = order;
+    }
+
+    /** @return the parameter's key in its layer's parameter table */
+    public String getName() {
+        return name;
+    }
+
+    /** @return a copy of the logical shape */
+    public long[] getShape() {
+        return shape.clone();
+    }
+
+    /** @return the memory order of the flat view, {@code 'c'} or {@code 'f'} */
+    public char getOrder() {
+        return order;
+    }
+
+    /** @return the number of elements */
+    @JsonIgnore
+    public long length() {
+        long n = 1;
+        for (long d : shape) {
+            n *= d;
+        }
+        return n;
+    }
+
+    /** @return true when this and {@code other} have the same shape and order, whatever their names */
+    public boolean sameGeometry(ParamLayout other) {
+        return order == other.order && Arrays.equals(shape, other.shape);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) {
+            return true;
+        }
+        if (!(o instanceof ParamLayout)) {
+            return false;
+        }
+        ParamLayout that = (ParamLayout) o;
+        return order == that.order && Objects.equals(name, that.name) && Arrays.equals(shape, that.shape);
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * (31 * Objects.hashCode(name) + Arrays.hashCode(shape)) + order;
+    }
+
+    @Override
+    public String toString() {
+        return name + Arrays.toString(shape) + order;
+    }
+}

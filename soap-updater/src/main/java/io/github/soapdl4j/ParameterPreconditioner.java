@@ -1,0 +1,275 @@
+package io.github.soapdl4j;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+import java.util.Arrays;
+import java.util.Map;
+
+/**
+ * The SOAP step for one parameter tensor, exactly soap-spec.md section 1, on views of the parameter's slot in
+ * the updater state array (layout: {@link StateLayout}). Holds no state of its own beyond views and scratch.
+ */
+final class ParameterPreconditioner {
+    private final Soap config;
+    private final PreconditionedShape shape;
+    private final INDArray header;
+    private final TensorView m;
+    private final TensorView v;
+    /** {@code GG_k} and {@code Q_k} per working dimension; null where the dimension is not preconditioned. */
+    private final INDArray[] factor;
+    private final INDArray[] basis;
+    private final Decompositions[] decompositions;
+    /** Two parameter-sized scratch tensors, shared with the other parameters of the block. */
+    private final TensorView scratchA;
+    private final TensorView scratchB;
+    private final INDArray[] scratchBFront3;
+    private TensorView gradient;
+
+    /**
+     * @param state          the whole block's state array
+     * @param slotOffset     where this parameter's slot starts in it
+     * @param scratchA       a contiguous vector of at least {@code shape.length()} elements
+     * @param scratchB       another one
+     * @param decompositions LAPACK work buffers by matrix size, shared within the block
+     */
+    ParameterPreconditioner(Soap config, PreconditionedShape shape, INDArray state, long slotOffset,
+                            INDArray scratchA, INDArray scratchB, Map<Integer, Decompositions> decompositions) {
+        this.config = config;
+        this.shape = shape;
+        this.header = Views.fOrder(state, slotOffset, StateLayout.HEADER);
+        this.m = new TensorView(state, slotOffset + StateLayout.offsetM(), shape);
+        this.v = new TensorView(state, slotOffset + StateLayout.offsetV(shape), shape);
+        int r = shape.rank();
+        this.factor = new INDArray[r];
+        this.basis = new INDArray[r];
+        this.decompositions = new Decompositions[r];
+        this.scratchBFront3 = new INDArray[r];
+        for (int k = 0; k < r; k++) {
+            if (shape.isPreconditioned(k)) {
+                int d = shape.dim(k);
+                long off = slotOffset + StateLayout.offsetFactor(shape, k);
+                factor[k] = Views.fOrder(state, off, d, d);
+                basis[k] = Views.fOrder(state, off + (long) d * d, d, d);
+                this.decompositions[k] = decompositions.computeIfAbsent(d,
+                        size -> new Decompositions(size, state.dataType()));
+            }
+        }
+        this.scratchA = new TensorView(scratchA, shape);
+        this.scratchB = new TensorView(scratchB, shape);
+    }
+
+    /**
+     * Turns {@code grad} (this parameter's slice of the block gradient, in place) into the update that
+     * Deeplearning4j subtracts from the parameter.
+     *
+     * @param grad         the block gradient vector
+     * @param from         where this parameter's elements start in it
+     * @param learningRate the scheduled learning rate of this iteration
+     */
+    void step(INDArray grad, long from, double learningRate) {
+        if (gradient == null || !gradient.sameMemory(grad, from)) {
+            gradient = new TensorView(grad, from, shape);
+        }
+        long calls = readCount();
+        if (calls == 0) {
+            initializeBases();
+        } else {
+            update(calls, learningRate);
+        }
+        writeCount(calls + 1);
+    }
+
+    /** First call: factors from this gradient, their eigenbases, and no parameter change. */
+    private void initializeBases() {
+        double bs = config.effectiveShampooBeta();
+        for (int k = 0; k < shape.rank(); k++) {
+            if (factor[k] != null) {
+                accumulateFactor(gradient, k, 1 - bs, 0.0);
+                if (!decompositions[k].eigenvectorsDescending(factor[k], basis[k])) {
+                    // No previous basis to keep: the identity makes this dimension plain Adam until a refresh.
+                    basis[k].assign(Nd4j.eye(shape.dim(k)).castTo(basis[k].dataType()));
+                }
+            }
+        }
+        gradient.flat().assign(0);
+    }
+
+    /** Every later call; {@code t} is the Adam step count after this call's increment. */
+    private void update(long t, double learningRate) {
+        boolean rotated = shape.anyPreconditioned();
+        double b1 = config.getBeta1();
+        double b2 = config.getBeta2();
+        INDArray g = gradient.flat();
+
+        // 1. Gp = project(G). Without factors the eigenbasis is the identity and G is used as it is.
+        TensorView gp = gradient;
+        if (rotated) {
+            rotate(gradient, scratchA, scratchB, false);
+            gp = scratchA;
+        }
+        // 8 (factor part). GG_k only feeds the refresh below, so it is updated now, while G is still raw.
+        double bs = config.effectiveShampooBeta();
+        for (int k = 0; k < shape.rank(); k++) {
+            if (factor[k] != null) {
+                accumulateFactor(gradient, k, 1 - bs, bs);
+            }
+        }
+        // 3. moments in the eigenbasis
+        INDArray b = scratchB.flat();
+        INDArray mFlat = m.flat();
+        INDArray vFlat = v.flat();
+        b.assign(gp.flat()).muli(1 - b1);
+        mFlat.muli(b1).addi(b);
+        b.assign(gp.flat()).muli(gp.flat()).muli(1 - b2);
+        vFlat.muli(b2).addi(b);
+        // 4. step size
+        double step = learningRate;
+        if (config.isCorrectBias()) {
+            step *= Math.sqrt(1 - Math.pow(b2, t)) / (1 - Math.pow(b1, t));
+        }
+        // 5. N = projectBack(M / (sqrt(V) + eps)), written over the gradient
+        Transforms.sqrt(b.assign(vFlat), false).addi(config.getEpsilon());
+        INDArray a = scratchA.flat();
+        a.assign(mFlat).divi(b);
+        if (rotated) {
+            rotate(scratchA, gradient, scratchB, true);
+        } else {
+            g.assign(a);
+        }
+        // 6, 7. optional RMS normalization, then the step size
+        if (config.isNormalizeGradients()) {
+            double rms = g.norm2Number().doubleValue() / Math.sqrt(shape.length());
+            step /= 1e-30 + rms;
+        }
+        g.muli(step);
+        // 8 (basis part). M goes back to the original space, the bases are refreshed, M comes into the new
+        // bases. Without a refresh that round trip is the identity, so it is skipped.
+        if (rotated && t % config.getPreconditionFrequency() == 0) {
+            rotate(m, scratchA, scratchB, true);
+            for (int k = 0; k < shape.rank(); k++) {
+                if (factor[k] != null) {
+                    refreshBasis(k);
+                }
+            }
+            rotate(scratchA, m, scratchB, false);
+        }
+    }
+
+    /**
+     * {@code dst = project(src)} ({@code back} false: every mode times {@code Q_k^T}) or
+     * {@code dst = projectBack(src)} ({@code back} true: times {@code Q_k}). The intermediate results alternate
+     * between {@code tmp} and {@code dst} so that the last one lands in {@code dst}; {@code src} is not written.
+     */
+    private void rotate(TensorView src, TensorView dst, TensorView tmp, boolean back) {
+        int r = shape.rank();
+        TensorView in = src;
+        for (int i = 0; i < r; i++) {
+            TensorView out = (r - 1 - i) % 2 == 0 ? dst : tmp;
+            if (basis[i] != null) {
+                Nd4j.gemm(in.front(i), basis[i], out.back(i), true, back, 1.0, 0.0);
+            } else {
+                out.back(i).assign(in.front(i).transpose());
+            }
+            in = out;
+        }
+    }
+
+    /** {@code GG_k = beta * GG_k + alpha * G_(k) G_(k)^T}, with {@code G_(k)} the mode-k unfolding of {@code g}. */
+    private void accumulateFactor(TensorView g, int k, double alpha, double beta) {
+        int r = shape.rank();
+        if (k == 0) {
+            Nd4j.gemm(g.front(0), g.front(0), factor[k], false, true, alpha, beta);
+        } else if (k == r - 1) {
+            Nd4j.gemm(g.back(k), g.back(k), factor[k], true, false, alpha, beta);
+        } else {
+            // A middle dimension: bring it to the front in scratch B, then it is the first case.
+            scratchFront3(k).assign(g.split(k).permute(1, 0, 2));
+            Nd4j.gemm(scratchB.front(k), scratchB.front(k), factor[k], false, true, alpha, beta);
+        }
+    }
+
+    private INDArray scratchFront3(int k) {
+        if (scratchBFront3[k] == null) {
+            long[] s = gradient.split(k).shape();
+            scratchBFront3[k] = Views.fOrder(scratchB.flat(), 0, s[1], s[0], s[2]);
+        }
+        return scratchBFront3[k];
+    }
+
+    /**
+     * One power iteration and QR: {@code lambda = diag(Q^T GG Q)} orders the columns by descending estimated
+     * eigenvalue, V is permuted to match along mode k, and {@code Q = orth(GG Q[:, idx])}. Scratch B is free.
+     */
+    private void refreshBasis(int k) {
+        Decompositions dec = decompositions[k];
+        int d = shape.dim(k);
+        INDArray q = basis[k];
+        INDArray product = dec.scratch();
+        Nd4j.gemm(factor[k], q, product, false, false, 1.0, 0.0);
+        INDArray qrInput = dec.qrInput();
+        double[] lambda = qrInput.assign(q).muli(product).sum(0).toDoubleVector();
+        int[] idx = descendingOrder(lambda);
+        if (isIdentity(idx)) {
+            qrInput.assign(product);
+        } else {
+            for (int i = 0; i < d; i++) {
+                qrInput.getColumn(i).assign(product.getColumn(idx[i]));
+            }
+            permuteV(k, idx);
+        }
+        if (!dec.orthonormalFactor(qrInput, q) && !isIdentity(idx)) {
+            // Keep the previous basis, in the order V now has.
+            INDArray old = q.dup('f');
+            for (int i = 0; i < d; i++) {
+                q.getColumn(i).assign(old.getColumn(idx[i]));
+            }
+        }
+    }
+
+    private void permuteV(int k, int[] idx) {
+        INDArray vSplit = v.split(k);
+        INDArray copy = scratchB.split(k);
+        copy.assign(vSplit);
+        for (int i = 0; i < idx.length; i++) {
+            vSplit.get(NDArrayIndex.all(), NDArrayIndex.point(i), NDArrayIndex.all())
+                    .assign(copy.get(NDArrayIndex.all(), NDArrayIndex.point(idx[i]), NDArrayIndex.all()));
+        }
+    }
+
+    static int[] descendingOrder(double[] values) {
+        return java.util.stream.IntStream.range(0, values.length).boxed()
+                .sorted((i, j) -> Double.compare(values[j], values[i]))
+                .mapToInt(Integer::intValue).toArray();
+    }
+
+    private static boolean isIdentity(int[] idx) {
+        for (int i = 0; i < idx.length; i++) {
+            if (idx[i] != i) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private long readCount() {
+        return Math.round(header.getDouble(1)) * StateLayout.COUNT_SPLIT + Math.round(header.getDouble(0));
+    }
+
+    private void writeCount(long calls) {
+        header.putScalar(0, calls % StateLayout.COUNT_SPLIT);
+        header.putScalar(1, calls / StateLayout.COUNT_SPLIT);
+    }
+
+    /** @return the number of updater calls this parameter has seen (0 before the first) */
+    long calls() {
+        return readCount();
+    }
+
+    @Override
+    public String toString() {
+        return "ParameterPreconditioner" + Arrays.toString(shape.dims());
+    }
+}

@@ -1,0 +1,421 @@
+package io.github.soapdl4j;
+
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.learning.GradientUpdater;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.schedule.ISchedule;
+import org.nd4j.shade.jackson.annotation.JsonIgnore;
+import org.nd4j.shade.jackson.annotation.JsonProperty;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The SOAP optimizer (Vyas et al. 2024, "SOAP: Improving and Stabilizing Shampoo using Adam") as a
+ * Deeplearning4j updater configuration, used like {@link org.nd4j.linalg.learning.config.Adam}:
+ *
+ * <pre>{@code
+ * MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder()
+ *         .updater(new Soap(3e-3))
+ *         ...build());
+ * net.init();
+ * Soap.bind(net);   // records every parameter's shape: SOAP needs it, DL4J's updaters never see it
+ * net.fit(data);
+ * }</pre>
+ *
+ * <p>Per weight tensor SOAP keeps one Kronecker factor {@code GG_k} per preconditioned dimension, its
+ * eigenbasis {@code Q_k} (refreshed every {@link #getPreconditionFrequency()} steps by one power iteration and
+ * a QR decomposition), and runs Adam on the gradient rotated into that basis. Defaults are those of the
+ * authors' reference implementation.
+ *
+ * <p>{@link #bind(MultiLayerNetwork)} stores each parameter's {@link ParamLayout} in the configuration, so the
+ * layout travels with the network's JSON and Java serialization, and {@link #stateSize(long)} is exact per
+ * parameter. A configuration that was never bound refuses to update rather than fall back to Adam.
+ */
+public class Soap implements IUpdater {
+    private static final long serialVersionUID = 1L;
+
+    public static final double DEFAULT_LEARNING_RATE = 3e-3;
+    public static final double DEFAULT_BETA1 = 0.95;
+    public static final double DEFAULT_BETA2 = 0.95;
+    /** A negative factor decay means "use beta2", as in the reference. */
+    public static final double DEFAULT_SHAMPOO_BETA = -1;
+    public static final double DEFAULT_EPSILON = 1e-8;
+    public static final int DEFAULT_PRECONDITION_FREQUENCY = 10;
+    public static final int DEFAULT_MAX_PRECONDITION_DIM = 10000;
+
+    @JsonProperty
+    private double learningRate = DEFAULT_LEARNING_RATE;
+    @JsonProperty
+    private ISchedule learningRateSchedule;
+    @JsonProperty
+    private double beta1 = DEFAULT_BETA1;
+    @JsonProperty
+    private double beta2 = DEFAULT_BETA2;
+    @JsonProperty
+    private double shampooBeta = DEFAULT_SHAMPOO_BETA;
+    @JsonProperty
+    private double epsilon = DEFAULT_EPSILON;
+    @JsonProperty
+    private int preconditionFrequency = DEFAULT_PRECONDITION_FREQUENCY;
+    @JsonProperty
+    private int maxPreconditionDim = DEFAULT_MAX_PRECONDITION_DIM;
+    @JsonProperty
+    private boolean mergeDims = false;
+    @JsonProperty
+    private boolean precondition1d = false;
+    @JsonProperty
+    private boolean normalizeGradients = false;
+    @JsonProperty
+    private boolean correctBias = true;
+    /** The parameters this configuration updates, one run of a layer; null until {@link #bind} ran. */
+    @JsonProperty
+    private List<ParamLayout> layout;
+
+    /** SOAP with the reference's defaults (learning rate 3e-3). */
+    public Soap() {
+    }
+
+    /** SOAP with the reference's defaults and the given learning rate. */
+    public Soap(double learningRate) {
+        this.learningRate = learningRate;
+        validate();
+    }
+
+    /** SOAP with the reference's defaults and a learning-rate schedule. */
+    public Soap(ISchedule learningRateSchedule) {
+        this.learningRateSchedule = learningRateSchedule;
+        validate();
+    }
+
+    /** @return a builder starting from the reference's defaults */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Records the layout of every parameter updated by {@code Soap} in {@code net}'s configuration. Call it after
+     * {@code net.init()} and before training; a network restored from a checkpoint of a bound network needs no
+     * second call. Calling it again is harmless.
+     *
+     * @return {@code net}
+     * @throws IllegalStateException    if {@code net} is not initialized
+     * @throws IllegalArgumentException if a layer's parameters cannot be described (the message names them)
+     */
+    public static MultiLayerNetwork bind(MultiLayerNetwork net) {
+        SoapBinder.bind(net);
+        return net;
+    }
+
+    /** The {@link ComputationGraph} version of {@link #bind(MultiLayerNetwork)}. */
+    public static ComputationGraph bind(ComputationGraph graph) {
+        SoapBinder.bind(graph);
+        return graph;
+    }
+
+    /**
+     * @return a copy of this configuration describing {@code layout}; the hyperparameters are unchanged
+     */
+    public Soap withLayout(List<ParamLayout> layout) {
+        Soap copy = clone();
+        copy.layout = layout == null ? null : List.copyOf(layout);
+        return copy;
+    }
+
+    /** @return the bound parameter layouts, or null if {@link #bind} has not described this configuration */
+    public List<ParamLayout> getLayout() {
+        return layout;
+    }
+
+    /** @return whether {@link #bind} has recorded the parameter layouts */
+    @JsonIgnore
+    public boolean isBound() {
+        return layout != null;
+    }
+
+    /**
+     * The state size of one parameter of {@code numParams} elements. When the bound run holds several
+     * parameters of that length with different shapes, it is the largest of their sizes: Deeplearning4j asks by
+     * length alone, so every parameter of one length gets a slot of one size (the rest is padding).
+     */
+    @Override
+    public long stateSize(long numParams) {
+        if (layout == null) {
+            return 0;
+        }
+        long size = -1;
+        for (ParamLayout p : layout) {
+            if (p.length() == numParams) {
+                size = Math.max(size, StateLayout.size(PreconditionedShape.of(p, this)));
+            }
+        }
+        if (size < 0) {
+            throw new IllegalStateException("Soap is bound to parameters " + layout + " but was asked for the state "
+                    + "of a parameter of " + numParams + " elements: the network no longer matches the bound "
+                    + "layout. Call Soap.bind(net) again after net.init().");
+        }
+        return size;
+    }
+
+    @Override
+    public GradientUpdater instantiate(INDArray viewArray, boolean initializeViewArray) {
+        SoapUpdater updater = new SoapUpdater(this);
+        updater.setStateViewArray(viewArray, viewArray == null ? new long[0] : viewArray.shape(),
+                viewArray == null ? 'c' : viewArray.ordering(), initializeViewArray);
+        return updater;
+    }
+
+    @Override
+    public GradientUpdater instantiate(Map<String, INDArray> updaterState, boolean initializeStateArrays) {
+        SoapUpdater updater = new SoapUpdater(this);
+        updater.setState(updaterState, initializeStateArrays);
+        return updater;
+    }
+
+    @Override
+    public Soap clone() {
+        try {
+            return (Soap) super.clone();
+        } catch (CloneNotSupportedException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Override
+    public double getLearningRate(int iteration, int epoch) {
+        return learningRateSchedule != null ? learningRateSchedule.valueAt(iteration, epoch) : learningRate;
+    }
+
+    @Override
+    public boolean hasLearningRate() {
+        return true;
+    }
+
+    @Override
+    public void setLrAndSchedule(double lr, ISchedule lrSchedule) {
+        this.learningRate = lr;
+        this.learningRateSchedule = lrSchedule;
+        validate();
+    }
+
+    /** @return the factor decay actually used: {@link #getShampooBeta()}, or beta2 when that is negative */
+    public double effectiveShampooBeta() {
+        return shampooBeta < 0 ? beta2 : shampooBeta;
+    }
+
+    public double getLearningRate() {
+        return learningRate;
+    }
+
+    public ISchedule getLearningRateSchedule() {
+        return learningRateSchedule;
+    }
+
+    public double getBeta1() {
+        return beta1;
+    }
+
+    public double getBeta2() {
+        return beta2;
+    }
+
+    public double getShampooBeta() {
+        return shampooBeta;
+    }
+
+    public double getEpsilon() {
+        return epsilon;
+    }
+
+    public int getPreconditionFrequency() {
+        return preconditionFrequency;
+    }
+
+    public int getMaxPreconditionDim() {
+        return maxPreconditionDim;
+    }
+
+    public boolean isMergeDims() {
+        return mergeDims;
+    }
+
+    public boolean isPrecondition1d() {
+        return precondition1d;
+    }
+
+    public boolean isNormalizeGradients() {
+        return normalizeGradients;
+    }
+
+    public boolean isCorrectBias() {
+        return correctBias;
+    }
+
+    private void validate() {
+        if (learningRateSchedule == null) {
+            requireFiniteNonNegative("learningRate", learningRate);
+        }
+        requireUnitInterval("beta1", beta1);
+        requireUnitInterval("beta2", beta2);
+        if (shampooBeta >= 0) {
+            requireUnitInterval("shampooBeta", shampooBeta);
+        } else if (Double.isNaN(shampooBeta)) {
+            throw new IllegalArgumentException("shampooBeta must be in [0, 1), or negative to use beta2; got NaN");
+        }
+        if (!(epsilon > 0) || Double.isInfinite(epsilon)) {
+            throw new IllegalArgumentException("epsilon must be finite and > 0; got " + epsilon);
+        }
+        if (preconditionFrequency < 1) {
+            throw new IllegalArgumentException("preconditionFrequency must be >= 1; got " + preconditionFrequency);
+        }
+        if (maxPreconditionDim < 1) {
+            throw new IllegalArgumentException("maxPreconditionDim must be >= 1; got " + maxPreconditionDim);
+        }
+    }
+
+    private static void requireFiniteNonNegative(String field, double value) {
+        if (!(value >= 0) || Double.isInfinite(value)) {
+            throw new IllegalArgumentException(field + " must be finite and >= 0; got " + value);
+        }
+    }
+
+    private static void requireUnitInterval(String field, double value) {
+        if (!(value >= 0 && value < 1)) {
+            throw new IllegalArgumentException(field + " must be in [0, 1); got " + value);
+        }
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) {
+            return true;
+        }
+        if (o == null || o.getClass() != getClass()) {
+            return false;
+        }
+        Soap s = (Soap) o;
+        return Double.compare(learningRate, s.learningRate) == 0
+                && Objects.equals(learningRateSchedule, s.learningRateSchedule)
+                && Double.compare(beta1, s.beta1) == 0
+                && Double.compare(beta2, s.beta2) == 0
+                && Double.compare(shampooBeta, s.shampooBeta) == 0
+                && Double.compare(epsilon, s.epsilon) == 0
+                && preconditionFrequency == s.preconditionFrequency
+                && maxPreconditionDim == s.maxPreconditionDim
+                && mergeDims == s.mergeDims
+                && precondition1d == s.precondition1d
+                && normalizeGradients == s.normalizeGradients
+                && correctBias == s.correctBias
+                && Objects.equals(layout, s.layout);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(learningRate, learningRateSchedule, beta1, beta2, shampooBeta, epsilon,
+                preconditionFrequency, maxPreconditionDim, mergeDims, precondition1d, normalizeGradients,
+                correctBias, layout);
+    }
+
+    @Override
+    public String toString() {
+        return "Soap(lr=" + (learningRateSchedule != null ? learningRateSchedule : learningRate)
+                + ", beta1=" + beta1 + ", beta2=" + beta2 + ", shampooBeta=" + shampooBeta
+                + ", epsilon=" + epsilon + ", preconditionFrequency=" + preconditionFrequency
+                + ", maxPreconditionDim=" + maxPreconditionDim + ", mergeDims=" + mergeDims
+                + ", precondition1d=" + precondition1d + ", normalizeGradients=" + normalizeGradients
+                + ", correctBias=" + correctBias + ", layout=" + layout + ")";
+    }
+
+    /** Builds a {@link Soap}; every value starts at the reference's default. */
+    public static final class Builder {
+        private final Soap soap = new Soap();
+
+        private Builder() {
+        }
+
+        /** The learning rate (reference {@code lr}); default 3e-3. */
+        public Builder learningRate(double learningRate) {
+            soap.learningRate = learningRate;
+            return this;
+        }
+
+        /** A learning-rate schedule; overrides {@link #learningRate(double)}. */
+        public Builder learningRateSchedule(ISchedule schedule) {
+            soap.learningRateSchedule = schedule;
+            return this;
+        }
+
+        /** Adam's first-moment decay (reference {@code betas[0]}); default 0.95. */
+        public Builder beta1(double beta1) {
+            soap.beta1 = beta1;
+            return this;
+        }
+
+        /** Adam's second-moment decay (reference {@code betas[1]}); default 0.95. */
+        public Builder beta2(double beta2) {
+            soap.beta2 = beta2;
+            return this;
+        }
+
+        /** The factor decay (reference {@code shampoo_beta}); negative means beta2. Default -1. */
+        public Builder shampooBeta(double shampooBeta) {
+            soap.shampooBeta = shampooBeta;
+            return this;
+        }
+
+        /** Adam's denominator epsilon (reference {@code eps}); default 1e-8. */
+        public Builder epsilon(double epsilon) {
+            soap.epsilon = epsilon;
+            return this;
+        }
+
+        /** Steps between eigenbasis refreshes (reference {@code precondition_frequency}); default 10. */
+        public Builder preconditionFrequency(int preconditionFrequency) {
+            soap.preconditionFrequency = preconditionFrequency;
+            return this;
+        }
+
+        /** Dimensions larger than this keep the identity basis (reference {@code max_precond_dim}); 10000. */
+        public Builder maxPreconditionDim(int maxPreconditionDim) {
+            soap.maxPreconditionDim = maxPreconditionDim;
+            return this;
+        }
+
+        /** Merge small adjacent dimensions before preconditioning (reference {@code merge_dims}); false. */
+        public Builder mergeDims(boolean mergeDims) {
+            soap.mergeDims = mergeDims;
+            return this;
+        }
+
+        /** Precondition 1-D parameters such as biases (reference {@code precondition_1d}); false. */
+        public Builder precondition1d(boolean precondition1d) {
+            soap.precondition1d = precondition1d;
+            return this;
+        }
+
+        /** Scale each update to unit RMS (reference {@code normalize_grads}); false. */
+        public Builder normalizeGradients(boolean normalizeGradients) {
+            soap.normalizeGradients = normalizeGradients;
+            return this;
+        }
+
+        /** Adam's bias correction (reference {@code correct_bias}); true. */
+        public Builder correctBias(boolean correctBias) {
+            soap.correctBias = correctBias;
+            return this;
+        }
+
+        /**
+         * @return the configuration
+         * @throws IllegalArgumentException naming the field and value, for a value outside its range
+         */
+        public Soap build() {
+            Soap built = soap.clone();
+            built.validate();
+            return built;
+        }
+    }
+}

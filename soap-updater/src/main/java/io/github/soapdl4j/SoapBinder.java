@@ -1,0 +1,169 @@
+package io.github.soapdl4j;
+
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.api.TrainingConfig;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
+import org.deeplearning4j.nn.conf.layers.misc.FrozenLayer;
+import org.deeplearning4j.nn.conf.layers.recurrent.Bidirectional;
+import org.deeplearning4j.nn.conf.layers.samediff.AbstractSameDiffLayer;
+import org.deeplearning4j.nn.conf.layers.wrapper.BaseWrapperLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.learning.config.IUpdater;
+
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Implements {@link Soap#bind}: walks a network's layers, and gives every layer's {@code Soap} configuration a
+ * copy of itself that carries the layouts of the parameters it updates.
+ *
+ * <p>Within a layer the parameters that map to one {@code Soap} instance must form runs with identical
+ * shapes (usually a single run: all of a layer's parameters, or its weights and its biases separately),
+ * because Deeplearning4j splits blocks only where the configuration changes. Each layer gets its own copy,
+ * which also undoes the sharing of one instance that {@code FineTuneConfiguration} sets up.
+ */
+final class SoapBinder {
+    private SoapBinder() {
+    }
+
+    static void bind(MultiLayerNetwork net) {
+        if (net.getLayers() == null || net.params() == null) {
+            throw new IllegalStateException("Soap.bind(net) needs an initialized network: call net.init() first");
+        }
+        if (bindLayers(net.getLayers()) && net.getUpdater(false) != null) {
+            net.setUpdater(null); // its blocks were laid out from the unbound configurations
+        }
+    }
+
+    static void bind(ComputationGraph graph) {
+        if (graph.getLayers() == null || graph.params() == null) {
+            throw new IllegalStateException("Soap.bind(graph) needs an initialized graph: call graph.init() first");
+        }
+        if (bindLayers(graph.getLayers()) && graph.getUpdater(false) != null) {
+            graph.setUpdater(null);
+        }
+    }
+
+    /** @return whether any configuration changed */
+    private static boolean bindLayers(Layer[] layers) {
+        boolean changed = false;
+        for (Layer layer : layers) {
+            changed |= bindLayer(layer);
+        }
+        return changed;
+    }
+
+    private static boolean bindLayer(Layer layer) {
+        TrainingConfig config = layer.getConfig();
+        Map<String, INDArray> params = layer.paramTable(false);
+        if (config == null || params == null || params.isEmpty()) {
+            return false;
+        }
+        String layerName = config.getLayerName();
+        Map<Soap, List<List<ParamLayout>>> runs = new IdentityHashMap<>();
+        List<Soap> order = new ArrayList<>();
+        Soap previous = null;
+        for (Map.Entry<String, INDArray> e : params.entrySet()) {
+            IUpdater u = config.getUpdaterByParam(e.getKey());
+            if (!(u instanceof Soap)) {
+                previous = null;
+                continue;
+            }
+            Soap soap = (Soap) u;
+            INDArray p = e.getValue();
+            ParamLayout layout = new ParamLayout(e.getKey(), p.shape(), p.length() <= 1 ? 'c' : p.ordering());
+            List<List<ParamLayout>> soapRuns = runs.computeIfAbsent(soap, s -> {
+                order.add(s);
+                return new ArrayList<>();
+            });
+            if (soap != previous) {
+                soapRuns.add(new ArrayList<>());
+            }
+            soapRuns.get(soapRuns.size() - 1).add(layout);
+            previous = soap;
+        }
+
+        boolean changed = false;
+        for (Soap soap : order) {
+            List<ParamLayout> run = commonRun(layerName, runs.get(soap));
+            if (run.equals(soap.getLayout())) {
+                continue;
+            }
+            Soap bound = soap.withLayout(run);
+            Object layerConf = layer.conf() != null ? layer.conf().getLayer() : config;
+            if (replace(layerConf, soap, bound) == 0 && (layerConf == config || replace(config, soap, bound) == 0)) {
+                throw new IllegalArgumentException("Soap.bind cannot describe layer '" + layerName + "' ("
+                        + config.getClass().getSimpleName() + "): parameter '" + run.get(0).getName()
+                        + "' uses Soap, but its configuration is of a kind Soap.bind does not know how to update");
+            }
+            for (ParamLayout p : run) {
+                if (config.getUpdaterByParam(p.getName()) != bound) {
+                    throw new IllegalArgumentException("Soap.bind cannot describe layer '" + layerName + "' ("
+                            + config.getClass().getSimpleName() + "): parameter '" + p.getName()
+                            + "' did not take the bound configuration");
+                }
+            }
+            changed = true;
+        }
+        return changed;
+    }
+
+    /** All runs of one instance in a layer must look alike, since the updater sees them as repeats of one. */
+    private static List<ParamLayout> commonRun(String layerName, List<List<ParamLayout>> runs) {
+        List<ParamLayout> first = runs.get(0);
+        for (List<ParamLayout> run : runs.subList(1, runs.size())) {
+            boolean same = run.size() == first.size();
+            for (int i = 0; same && i < run.size(); i++) {
+                same = run.get(i).sameGeometry(first.get(i));
+            }
+            if (!same) {
+                throw new IllegalArgumentException("Soap.bind cannot describe layer '" + layerName + "': parameters "
+                        + first + " and " + run + " share one Soap configuration but are separated by parameters "
+                        + "with another updater. Give those parameters Soap too, or none of them.");
+            }
+        }
+        return first;
+    }
+
+    /** Replaces every reference to {@code old} in a layer configuration; @return how many were replaced. */
+    private static int replace(Object conf, Soap old, Soap bound) {
+        int n = 0;
+        if (conf instanceof BaseLayer) {
+            BaseLayer b = (BaseLayer) conf;
+            if (b.getIUpdater() == old) {
+                b.setIUpdater(bound);
+                n++;
+            }
+            if (b.getBiasUpdater() == old) {
+                b.setBiasUpdater(bound);
+                n++;
+            }
+        }
+        if (conf instanceof AbstractSameDiffLayer) {
+            AbstractSameDiffLayer s = (AbstractSameDiffLayer) conf;
+            if (s.getUpdater() == old) {
+                s.setUpdater(bound);
+                n++;
+            }
+            if (s.getBiasUpdater() == old) {
+                s.setBiasUpdater(bound);
+                n++;
+            }
+        }
+        if (conf instanceof BaseWrapperLayer) {
+            n += replace(((BaseWrapperLayer) conf).getUnderlying(), old, bound);
+        }
+        if (conf instanceof FrozenLayer) {
+            n += replace(((FrozenLayer) conf).getLayer(), old, bound);
+        }
+        if (conf instanceof Bidirectional) {
+            n += replace(((Bidirectional) conf).getFwd(), old, bound);
+            n += replace(((Bidirectional) conf).getBwd(), old, bound);
+        }
+        return n;
+    }
+}

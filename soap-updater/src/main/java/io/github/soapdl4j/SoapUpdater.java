@@ -1,0 +1,132 @@
+package io.github.soapdl4j;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.GradientUpdater;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The {@link GradientUpdater} of {@link Soap}: one instance per Deeplearning4j updater block.
+ *
+ * <p>A block is one or more consecutive parameters whose configurations are equal. Since equal {@code Soap}
+ * configurations carry equal layouts, a block is the bound run of parameters repeated {@code r >= 1} times (two
+ * identical consecutive layers give {@code r = 2}); each parameter owns a slot of {@link Soap#stateSize} cells
+ * of the block's state array, in the same order. All SOAP state lives in that array; this object holds only
+ * views of it and scratch buffers, rebuilt whenever Deeplearning4j hands it a new array.
+ */
+public class SoapUpdater implements GradientUpdater<Soap> {
+    /** Key of the state array in {@link #getState()}. */
+    public static final String STATE_KEY = "soapState";
+
+    static final String UNBOUND_MESSAGE = "This Soap updater has no parameter layout. SOAP needs every parameter's "
+            + "shape, which Deeplearning4j does not pass to updaters: call Soap.bind(net) after net.init() and "
+            + "before training (a network restored from a bound checkpoint needs no second call).";
+
+    private final Soap config;
+    private INDArray stateView;
+    private List<ParameterPreconditioner> parameters;
+    private long[] parameterOffsets;
+
+    /** @param config the bound configuration this updater applies */
+    public SoapUpdater(Soap config) {
+        this.config = config;
+    }
+
+    @Override
+    public Soap getConfig() {
+        return config;
+    }
+
+    @Override
+    public void setStateViewArray(INDArray viewArray, long[] gradientShape, char gradientOrder, boolean initialize) {
+        if (viewArray != null && viewArray.rank() != 1) {
+            viewArray = viewArray.reshape(viewArray.length());
+        }
+        if (viewArray != null && initialize) {
+            viewArray.assign(0);
+        }
+        this.stateView = viewArray;
+        this.parameters = null;
+    }
+
+    @Override
+    public void setState(Map<String, INDArray> stateMap, boolean initialize) {
+        INDArray state = stateMap == null ? null : stateMap.get(STATE_KEY);
+        if (state == null && config.isBound()) {
+            throw new IllegalStateException("Soap state map has no '" + STATE_KEY + "' array");
+        }
+        setStateViewArray(state, state == null ? new long[0] : state.shape(), 'c', initialize);
+    }
+
+    @Override
+    public Map<String, INDArray> getState() {
+        return stateView == null ? Collections.emptyMap() : Collections.singletonMap(STATE_KEY, stateView);
+    }
+
+    @Override
+    public void applyUpdater(INDArray gradient, int iteration, int epoch) {
+        if (!config.isBound()) {
+            throw new IllegalStateException(UNBOUND_MESSAGE);
+        }
+        if (gradient.rank() != 1) {
+            gradient = gradient.reshape(gradient.length());
+        }
+        if (parameters == null) {
+            parameters = layOut(gradient.length());
+        }
+        double lr = config.getLearningRate(iteration, epoch);
+        for (int i = 0; i < parameters.size(); i++) {
+            parameters.get(i).step(gradient, parameterOffsets[i], lr);
+        }
+    }
+
+    /** Splits the block into its parameters and binds each to its slot of the state array. */
+    private List<ParameterPreconditioner> layOut(long blockLength) {
+        List<ParamLayout> run = config.getLayout();
+        long runLength = 0;
+        long runState = 0;
+        for (ParamLayout p : run) {
+            runLength += p.length();
+            runState += config.stateSize(p.length());
+        }
+        long stateLength = stateView == null ? 0 : stateView.length();
+        long repeats = blockLength / runLength;
+        if (repeats < 1 || repeats * runLength != blockLength || repeats * runState != stateLength) {
+            throw new IllegalStateException("Soap updater block of " + blockLength + " parameters and " + stateLength
+                    + " state cells does not match the bound layout " + run + " (" + runLength + " parameters, "
+                    + runState + " state cells per layer): the network changed after Soap.bind(net), or the "
+                    + "updater state does not belong to it. Call Soap.bind(net) again after net.init().");
+        }
+        List<PreconditionedShape> shapes = new ArrayList<>();
+        int maxLength = 0;
+        for (ParamLayout p : run) {
+            PreconditionedShape s = PreconditionedShape.of(p, config);
+            shapes.add(s);
+            maxLength = Math.max(maxLength, s.length());
+        }
+        INDArray scratchA = Nd4j.createUninitialized(stateView.dataType(), maxLength);
+        INDArray scratchB = Nd4j.createUninitialized(stateView.dataType(), maxLength);
+        Map<Integer, Decompositions> decompositions = new HashMap<>();
+
+        List<ParameterPreconditioner> out = new ArrayList<>();
+        parameterOffsets = new long[(int) repeats * run.size()];
+        long paramOffset = 0;
+        long stateOffset = 0;
+        for (int r = 0; r < repeats; r++) {
+            for (int i = 0; i < run.size(); i++) {
+                PreconditionedShape s = shapes.get(i);
+                parameterOffsets[out.size()] = paramOffset;
+                out.add(new ParameterPreconditioner(config, s, stateView, stateOffset, scratchA, scratchB,
+                        decompositions));
+                paramOffset += s.length();
+                stateOffset += config.stateSize(s.length());
+            }
+        }
+        return out;
+    }
+}
