@@ -1,5 +1,6 @@
 package io.github.soapdl4j;
 
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.shade.jackson.annotation.JsonCreator;
 import org.nd4j.shade.jackson.annotation.JsonIgnore;
 import org.nd4j.shade.jackson.annotation.JsonProperty;
@@ -44,6 +45,16 @@ public final class ParamLayout implements Serializable {
         this.name = name;
         this.shape = shape.clone();
         this.order = order;
+    }
+
+    /**
+     * The layout of {@code param} as a network holds it. A vector's memory order says nothing (both orders
+     * store it alike), so vectors are recorded as 'c' whatever order ND4J reports; equal layers then get
+     * equal layouts.
+     */
+    public static ParamLayout of(String name, INDArray param) {
+        long nonUnit = java.util.Arrays.stream(param.shape()).filter(d -> d != 1).count();
+        return new ParamLayout(name, param.shape(), nonUnit <= 1 ? 'c' : param.ordering());
     }
 
     /** @return the parameter's key in its layer's parameter table */

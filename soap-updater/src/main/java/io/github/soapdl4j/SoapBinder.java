@@ -74,8 +74,7 @@ final class SoapBinder {
                 continue;
             }
             Soap soap = (Soap) u;
-            INDArray p = e.getValue();
-            ParamLayout layout = new ParamLayout(e.getKey(), p.shape(), p.length() <= 1 ? 'c' : p.ordering());
+            ParamLayout layout = ParamLayout.of(e.getKey(), e.getValue());
             List<List<ParamLayout>> soapRuns = runs.computeIfAbsent(soap, s -> {
                 order.add(s);
                 return new ArrayList<>();

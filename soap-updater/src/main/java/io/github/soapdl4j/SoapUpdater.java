@@ -1,5 +1,6 @@
 package io.github.soapdl4j;
 
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.GradientUpdater;
@@ -76,12 +77,16 @@ public class SoapUpdater implements GradientUpdater<Soap> {
         if (gradient.rank() != 1) {
             gradient = gradient.reshape(gradient.length());
         }
-        if (parameters == null) {
-            parameters = layOut(gradient.length());
-        }
-        double lr = config.getLearningRate(iteration, epoch);
-        for (int i = 0; i < parameters.size(); i++) {
-            parameters.get(i).step(gradient, parameterOffsets[i], lr);
+        // DL4J calls updaters inside its training workspaces; scratch buffers and the views cached on first use
+        // must outlive the workspace's cycle, so everything here is allocated outside of it.
+        try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            if (parameters == null) {
+                parameters = layOut(gradient.length());
+            }
+            double lr = config.getLearningRate(iteration, epoch);
+            for (int i = 0; i < parameters.size(); i++) {
+                parameters.get(i).step(gradient, parameterOffsets[i], lr);
+            }
         }
     }
 
