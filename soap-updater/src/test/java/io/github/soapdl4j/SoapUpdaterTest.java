@@ -1,0 +1,94 @@
+package io.github.soapdl4j;
+
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.GradientUpdater;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The updater on its own: state layout, the step count, the skipped first step, refusal when unbound. */
+class SoapUpdaterTest {
+    private static final List<ParamLayout> LAYOUT = List.of(
+            new ParamLayout("W", new long[] {4, 3}, 'f'), new ParamLayout("b", new long[] {3}, 'c'));
+
+    private static long stateLength(Soap soap) {
+        return LAYOUT.stream().mapToLong(p -> soap.stateSize(p.length())).sum();
+    }
+
+    @Test
+    void firstCallOnlyInitializesAndLaterCallsMove() {
+        Soap soap = new Soap().withLayout(LAYOUT);
+        INDArray state = Nd4j.create(DataType.DOUBLE, stateLength(soap));
+        GradientUpdater<?> u = soap.instantiate(state, true);
+        Nd4j.getRandom().setSeed(1);
+        INDArray g = Nd4j.randn(DataType.DOUBLE, 15);
+        u.applyUpdater(g, 0, 0);
+        assertEquals(0.0, g.norm2Number().doubleValue(), "the first call returns no update");
+        assertEquals(1.0, state.getDouble(0), "call count after the first call");
+        // W's factors are set, and Q_0 (4x4 at the end of W's slot) is orthonormal.
+        INDArray q0 = Views.fOrder(state, 2 + 24 + 16, 4, 4);
+        assertTrue(q0.transpose().mmul(q0).equalsWithEps(Nd4j.eye(4).castTo(DataType.DOUBLE), 1e-10));
+
+        INDArray g2 = Nd4j.randn(DataType.DOUBLE, 15);
+        INDArray raw = g2.dup();
+        u.applyUpdater(g2, 1, 0);
+        // Bias (plain Adam, t = 1): update = lr * sqrt(1 - b2) / (1 - b1) * (1 - b1) g / (sqrt(1 - b2) |g| + eps).
+        for (int i = 12; i < 15; i++) {
+            double gi = raw.getDouble(i);
+            double expected = 3e-3 * gi / (Math.abs(gi) + 1e-8 / Math.sqrt(0.05));
+            assertEquals(expected, g2.getDouble(i), 1e-12);
+        }
+        assertTrue(g2.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 12)).norm2Number().doubleValue() > 0);
+    }
+
+    @Test
+    void stepCountStaysExactBeyondTwoToThe24InFloat32() {
+        Soap soap = Soap.builder().preconditionFrequency(1 << 30).build().withLayout(LAYOUT);
+        INDArray state = Nd4j.create(DataType.FLOAT, stateLength(soap));
+        GradientUpdater<?> u = soap.instantiate(state, true);
+        u.applyUpdater(Nd4j.rand(DataType.FLOAT, 15), 0, 0);
+        long start = (1L << 25) + 3; // a float32 cell could not hold start + 1
+        state.putScalar(0, start % StateLayout.COUNT_SPLIT);
+        state.putScalar(1, start / StateLayout.COUNT_SPLIT);
+        u.applyUpdater(Nd4j.rand(DataType.FLOAT, 15), 1, 0);
+        long count = Math.round(state.getDouble(1)) * StateLayout.COUNT_SPLIT + Math.round(state.getDouble(0));
+        assertEquals(start + 1, count);
+        assertEquals((float) start, (float) (start + 1), "a single float32 cell could not tell these apart");
+    }
+
+    @Test
+    void unboundRefuses() {
+        GradientUpdater<?> u = new Soap().instantiate((INDArray) null, true);
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> u.applyUpdater(Nd4j.rand(DataType.FLOAT, 5), 0, 0));
+        assertTrue(e.getMessage().contains("Soap.bind(net)") && e.getMessage().contains("net.init()"));
+    }
+
+    @Test
+    void blockThatDoesNotMatchTheLayoutIsRejected() {
+        Soap soap = new Soap().withLayout(LAYOUT);
+        GradientUpdater<?> u = soap.instantiate(Nd4j.create(DataType.FLOAT, stateLength(soap)), true);
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> u.applyUpdater(Nd4j.rand(DataType.FLOAT, 16), 0, 0));
+        assertTrue(e.getMessage().contains("does not match the bound layout"), e.getMessage());
+    }
+
+    @Test
+    void repeatedRunsShareOneBlock() {
+        Soap soap = new Soap().withLayout(LAYOUT);
+        INDArray state = Nd4j.create(DataType.DOUBLE, 2 * stateLength(soap));
+        GradientUpdater<?> u = soap.instantiate(state, true);
+        INDArray g = Nd4j.randn(DataType.DOUBLE, 30);
+        u.applyUpdater(g, 0, 0);
+        u.applyUpdater(g.assign(Nd4j.randn(DataType.DOUBLE, 30)), 1, 0);
+        long slot = stateLength(soap);
+        assertEquals(2.0, state.getDouble(0));
+        assertEquals(2.0, state.getDouble(slot), "the second layer's W slot starts after the first layer's slots");
+    }
+}
