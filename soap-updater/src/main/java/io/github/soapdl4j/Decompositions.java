@@ -17,12 +17,14 @@ final class Decompositions {
     private final INDArray work;
     private final INDArray r;
     private final INDArray eigenvalues;
+    private final int[] reversed;
 
     Decompositions(int d, DataType type) {
         this.d = d;
         this.work = Nd4j.createUninitialized(type, new long[] {d, d}, 'f');
         this.r = Nd4j.createUninitialized(type, new long[] {d, d}, 'f');
         this.eigenvalues = Nd4j.createUninitialized(type, new long[] {d}, 'f');
+        this.reversed = java.util.stream.IntStream.range(0, d).map(i -> d - 1 - i).toArray();
     }
 
     /** @return the size of the matrices this instance works on */
@@ -51,9 +53,7 @@ final class Decompositions {
         if (!allFinite(work) || !allFinite(eigenvalues)) {
             return false;
         }
-        for (int i = 0; i < d; i++) {
-            basis.getColumn(i).assign(work.getColumn(d - 1 - i));
-        }
+        Nd4j.pullRows(work, basis, 0, reversed);
         return true;
     }
 

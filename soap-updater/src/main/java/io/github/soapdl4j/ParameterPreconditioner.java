@@ -2,7 +2,6 @@ package io.github.soapdl4j;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 import java.util.Arrays;
@@ -215,27 +214,31 @@ final class ParameterPreconditioner {
         if (isIdentity(idx)) {
             qrInput.assign(product);
         } else {
-            for (int i = 0; i < d; i++) {
-                qrInput.getColumn(i).assign(product.getColumn(idx[i]));
-            }
+            Nd4j.pullRows(product, qrInput, 0, idx);
             permuteV(k, idx);
         }
         if (!dec.orthonormalFactor(qrInput, q) && !isIdentity(idx)) {
             // Keep the previous basis, in the order V now has.
-            INDArray old = q.dup('f');
-            for (int i = 0; i < d; i++) {
-                q.getColumn(i).assign(old.getColumn(idx[i]));
-            }
+            Nd4j.pullRows(q.dup('f'), q, 0, idx);
         }
     }
 
+    /** Permutes V along working dimension {@code k}: {@code V[.., i, ..] = V[.., idx[i], ..]}. */
     private void permuteV(int k, int[] idx) {
-        INDArray vSplit = v.split(k);
-        INDArray copy = scratchB.split(k);
-        copy.assign(vSplit);
-        for (int i = 0; i < idx.length; i++) {
-            vSplit.get(NDArrayIndex.all(), NDArrayIndex.point(i), NDArrayIndex.all())
-                    .assign(copy.get(NDArrayIndex.all(), NDArrayIndex.point(idx[i]), NDArrayIndex.all()));
+        int r = shape.rank();
+        scratchB.flat().assign(v.flat());
+        if (k == 0) {
+            Nd4j.pullRows(scratchB.front(0), v.front(0), 1, idx);
+        } else if (k == r - 1) {
+            Nd4j.pullRows(scratchB.back(k), v.back(k), 0, idx);
+        } else {
+            // [before, d, after]: each of the `after` slices is a column-major before x d matrix.
+            long[] split = v.split(k).shape();
+            long slice = split[0] * split[1];
+            for (long j = 0; j < split[2]; j++) {
+                Nd4j.pullRows(Views.fOrder(scratchB.flat(), j * slice, split[0], split[1]),
+                        Views.fOrder(v.flat(), j * slice, split[0], split[1]), 0, idx);
+            }
         }
     }
 
