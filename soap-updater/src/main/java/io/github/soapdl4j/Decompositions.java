@@ -17,6 +17,7 @@ final class Decompositions {
     private final INDArray work;
     private final INDArray r;
     private final INDArray eigenvalues;
+    private final INDArray previous;
     private final int[] reversed;
 
     Decompositions(int d, DataType type) {
@@ -24,12 +25,18 @@ final class Decompositions {
         this.work = Nd4j.createUninitialized(type, new long[] {d, d}, 'f');
         this.r = Nd4j.createUninitialized(type, new long[] {d, d}, 'f');
         this.eigenvalues = Nd4j.createUninitialized(type, new long[] {d}, 'f');
+        this.previous = Nd4j.createUninitialized(type, new long[] {d, d}, 'f');
         this.reversed = java.util.stream.IntStream.range(0, d).map(i -> d - 1 - i).toArray();
     }
 
     /** @return the size of the matrices this instance works on */
     int dim() {
         return d;
+    }
+
+    /** @return a {@code d x d} column-major matrix for a basis about to be replaced; only callers write it */
+    INDArray previousBasis() {
+        return previous;
     }
 
     /** @return a {@code d x d} column-major scratch matrix, free between calls */

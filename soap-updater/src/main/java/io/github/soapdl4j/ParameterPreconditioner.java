@@ -25,6 +25,11 @@ final class ParameterPreconditioner {
     private final TensorView scratchA;
     private final TensorView scratchB;
     private final INDArray[] scratchBFront3;
+    /** The step residue mod preconditionFrequency at which each basis is refreshed (0 everywhere, as the
+     * reference does, unless refreshes are staggered). */
+    private final int[] refreshPhase;
+    /** Per-mode matrices for a rotation that changes one mode; all null between uses. */
+    private final INDArray[] single;
     private TensorView gradient;
 
     /**
@@ -33,9 +38,11 @@ final class ParameterPreconditioner {
      * @param scratchA       a contiguous vector of at least {@code shape.length()} elements
      * @param scratchB       another one
      * @param decompositions LAPACK work buffers by matrix size, shared within the block
+     * @param firstFactor    how many factors the block's earlier parameters hold (for staggered refreshes)
      */
     ParameterPreconditioner(Soap config, PreconditionedShape shape, INDArray state, long slotOffset,
-                            INDArray scratchA, INDArray scratchB, Map<Integer, Decompositions> decompositions) {
+                            INDArray scratchA, INDArray scratchB, Map<Integer, Decompositions> decompositions,
+                            int firstFactor) {
         this.config = config;
         this.shape = shape;
         this.header = Views.fOrder(state, slotOffset, StateLayout.HEADER);
@@ -46,8 +53,12 @@ final class ParameterPreconditioner {
         this.basis = new INDArray[r];
         this.decompositions = new Decompositions[r];
         this.scratchBFront3 = new INDArray[r];
+        this.refreshPhase = new int[r];
+        this.single = new INDArray[r];
+        int factorIndex = firstFactor;
         for (int k = 0; k < r; k++) {
             if (shape.isPreconditioned(k)) {
+                refreshPhase[k] = config.refreshPhase(factorIndex++);
                 int d = shape.dim(k);
                 long off = slotOffset + StateLayout.offsetFactor(shape, k);
                 factor[k] = Views.fOrder(state, off, d, d);
@@ -144,17 +155,30 @@ final class ParameterPreconditioner {
             step /= 1e-30 + rms;
         }
         g.muli(step);
-        // 8 (basis part). M goes back to the original space, the bases are refreshed, M comes into the new
-        // bases. Without a refresh that round trip is the identity, so it is skipped.
-        if (rotated && t % config.getPreconditionFrequency() == 0) {
-            rotate(m, scratchA, scratchB, true);
+        // 8 (basis part): the due bases are refreshed. The reference takes M back to the original space with
+        // the old bases and projects it with the new ones; modes whose basis did not change cancel out of that
+        // round trip, so each refreshed mode k turns M by Q_k'^T Q_k alone.
+        if (rotated) {
             for (int k = 0; k < shape.rank(); k++) {
-                if (factor[k] != null) {
-                    refreshBasis(k);
+                if (factor[k] != null && t % config.getPreconditionFrequency() == refreshPhase[k]) {
+                    refresh(k);
                 }
             }
-            rotate(scratchA, m, scratchB, false);
         }
+    }
+
+    /** Refreshes basis k and carries M from the old basis into the new one. */
+    private void refresh(int k) {
+        Decompositions dec = decompositions[k];
+        INDArray previous = dec.previousBasis();
+        previous.assign(basis[k]);
+        refreshBasis(k);
+        INDArray change = dec.scratch();
+        Nd4j.gemm(basis[k], previous, change, true, false, 1.0, 0.0);
+        single[k] = change;
+        rotate(m, scratchA, scratchB, single, true);
+        single[k] = null;
+        m.flat().assign(scratchA.flat());
     }
 
     /**
@@ -163,12 +187,17 @@ final class ParameterPreconditioner {
      * between {@code tmp} and {@code dst} so that the last one lands in {@code dst}; {@code src} is not written.
      */
     private void rotate(TensorView src, TensorView dst, TensorView tmp, boolean back) {
+        rotate(src, dst, tmp, basis, back);
+    }
+
+    /** As above with any per-mode matrices; a null matrix leaves its mode unchanged. */
+    private void rotate(TensorView src, TensorView dst, TensorView tmp, INDArray[] matrices, boolean back) {
         int r = shape.rank();
         TensorView in = src;
         for (int i = 0; i < r; i++) {
             TensorView out = (r - 1 - i) % 2 == 0 ? dst : tmp;
-            if (basis[i] != null) {
-                Nd4j.gemm(in.front(i), basis[i], out.back(i), true, back, 1.0, 0.0);
+            if (matrices[i] != null) {
+                Nd4j.gemm(in.front(i), matrices[i], out.back(i), true, back, 1.0, 0.0);
             } else {
                 out.back(i).assign(in.front(i).transpose());
             }

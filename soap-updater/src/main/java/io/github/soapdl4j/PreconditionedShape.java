@@ -126,6 +126,15 @@ public final class PreconditionedShape {
         return false;
     }
 
+    /** @return how many dimensions carry a factor */
+    public int factorCount() {
+        int n = 0;
+        for (boolean p : preconditioned) {
+            n += p ? 1 : 0;
+        }
+        return n;
+    }
+
     /** @return the working dimensions, fastest-varying first */
     public int[] dims() {
         return dims.clone();

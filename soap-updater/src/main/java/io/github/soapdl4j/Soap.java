@@ -71,6 +71,11 @@ public class Soap implements IUpdater {
     private boolean normalizeGradients = false;
     @JsonProperty
     private boolean correctBias = true;
+    @JsonProperty
+    private boolean staggerRefreshes = false;
+    /** With staggered refreshes: the phase {@link #bind} gave this layer's first factor. */
+    @JsonProperty
+    private int refreshPhase = 0;
     /** The parameters this configuration updates, one run of a layer; null until {@link #bind} ran. */
     @JsonProperty
     private List<ParamLayout> layout;
@@ -201,6 +206,32 @@ public class Soap implements IUpdater {
         validate();
     }
 
+    /**
+     * The step residue (mod {@link #getPreconditionFrequency()}) at which the block's {@code i}-th factor is
+     * refreshed: 0 for every factor, as the reference does, or with {@link #isStaggerRefreshes()} consecutive
+     * phases from the one {@link #bind} assigned to this layer.
+     */
+    public int refreshPhase(int factorIndex) {
+        return staggerRefreshes ? (refreshPhase + factorIndex) % preconditionFrequency : 0;
+    }
+
+    /** @return a copy whose first factor refreshes at {@code phase}; used by {@link #bind} */
+    Soap withRefreshPhase(int phase) {
+        Soap copy = clone();
+        copy.refreshPhase = phase;
+        return copy;
+    }
+
+    /** @return the phase {@link #bind} assigned to this layer's first factor (0 unless staggered) */
+    public int getRefreshPhase() {
+        return refreshPhase;
+    }
+
+    /** @return whether the refreshes of different factors are spread over the steps of a period */
+    public boolean isStaggerRefreshes() {
+        return staggerRefreshes;
+    }
+
     /** @return the factor decay actually used: {@link #getShampooBeta()}, or beta2 when that is negative */
     public double effectiveShampooBeta() {
         return shampooBeta < 0 ? beta2 : shampooBeta;
@@ -309,6 +340,8 @@ public class Soap implements IUpdater {
                 && precondition1d == s.precondition1d
                 && normalizeGradients == s.normalizeGradients
                 && correctBias == s.correctBias
+                && staggerRefreshes == s.staggerRefreshes
+                && refreshPhase == s.refreshPhase
                 && Objects.equals(layout, s.layout);
     }
 
@@ -316,7 +349,7 @@ public class Soap implements IUpdater {
     public int hashCode() {
         return Objects.hash(learningRate, learningRateSchedule, beta1, beta2, shampooBeta, epsilon,
                 preconditionFrequency, maxPreconditionDim, mergeDims, precondition1d, normalizeGradients,
-                correctBias, layout);
+                correctBias, staggerRefreshes, refreshPhase, layout);
     }
 
     @Override
@@ -326,7 +359,9 @@ public class Soap implements IUpdater {
                 + ", epsilon=" + epsilon + ", preconditionFrequency=" + preconditionFrequency
                 + ", maxPreconditionDim=" + maxPreconditionDim + ", mergeDims=" + mergeDims
                 + ", precondition1d=" + precondition1d + ", normalizeGradients=" + normalizeGradients
-                + ", correctBias=" + correctBias + ", layout=" + layout + ")";
+                + ", correctBias=" + correctBias
+                + (staggerRefreshes ? ", staggerRefreshes, refreshPhase=" + refreshPhase : "")
+                + ", layout=" + layout + ")";
     }
 
     /** Builds a {@link Soap}; every value starts at the reference's default. */
@@ -405,6 +440,17 @@ public class Soap implements IUpdater {
         /** Adam's bias correction (reference {@code correct_bias}); true. */
         public Builder correctBias(boolean correctBias) {
             soap.correctBias = correctBias;
+            return this;
+        }
+
+        /**
+         * Spread the refreshes of different factors over the {@code preconditionFrequency} steps of a period
+         * instead of doing them all on one step; default false. A deviation from the reference (each basis is
+         * refreshed as often, at another step) that flattens the cost of refresh steps. {@link #bind} gives
+         * each layer its phases so that the refresh work per step is balanced across the network.
+         */
+        public Builder staggerRefreshes(boolean staggerRefreshes) {
+            soap.staggerRefreshes = staggerRefreshes;
             return this;
         }
 

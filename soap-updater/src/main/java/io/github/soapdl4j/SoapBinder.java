@@ -51,13 +51,14 @@ final class SoapBinder {
     /** @return whether any configuration changed */
     private static boolean bindLayers(Layer[] layers) {
         boolean changed = false;
+        RefreshScheduler scheduler = new RefreshScheduler();
         for (Layer layer : layers) {
-            changed |= bindLayer(layer);
+            changed |= bindLayer(layer, scheduler);
         }
         return changed;
     }
 
-    private static boolean bindLayer(Layer layer) {
+    private static boolean bindLayer(Layer layer, RefreshScheduler scheduler) {
         TrainingConfig config = layer.getConfig();
         Map<String, INDArray> params = layer.paramTable(false);
         if (config == null || params == null || params.isEmpty()) {
@@ -90,9 +91,10 @@ final class SoapBinder {
         for (Soap soap : order) {
             List<ParamLayout> run = commonRun(layerName, runs.get(soap));
             if (run.equals(soap.getLayout())) {
+                scheduler.account(soap);
                 continue;
             }
-            Soap bound = soap.withLayout(run);
+            Soap bound = scheduler.place(soap.withLayout(run));
             Object layerConf = layer.conf() != null ? layer.conf().getLayer() : config;
             if (replace(layerConf, soap, bound) == 0 && (layerConf == config || replace(config, soap, bound) == 0)) {
                 throw new IllegalArgumentException("Soap.bind cannot describe layer '" + layerName + "' ("

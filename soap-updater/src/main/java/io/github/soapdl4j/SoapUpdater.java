@@ -122,14 +122,16 @@ public class SoapUpdater implements GradientUpdater<Soap> {
         parameterOffsets = new long[(int) repeats * run.size()];
         long paramOffset = 0;
         long stateOffset = 0;
+        int factors = 0;
         for (int r = 0; r < repeats; r++) {
             for (int i = 0; i < run.size(); i++) {
                 PreconditionedShape s = shapes.get(i);
                 parameterOffsets[out.size()] = paramOffset;
                 out.add(new ParameterPreconditioner(config, s, stateView, stateOffset, scratchA, scratchB,
-                        decompositions));
+                        decompositions, factors));
                 paramOffset += s.length();
                 stateOffset += config.stateSize(s.length());
+                factors += s.factorCount();
             }
         }
         return out;

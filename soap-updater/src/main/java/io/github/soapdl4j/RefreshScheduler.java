@@ -1,0 +1,69 @@
+package io.github.soapdl4j;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Chooses, for {@link Soap#isStaggerRefreshes() staggered} configurations, the phase of each layer's first
+ * factor so that the refresh work of the whole network is spread evenly over the steps of a period. A factor of
+ * size {@code d} costs about {@code d^3} to refresh (the QR decomposition and two products dominate); layers are
+ * placed greedily, in network order, where the busiest step of the period ends up least busy.
+ */
+final class RefreshScheduler {
+    /** Refresh work already placed on each phase, per precondition frequency. */
+    private final Map<Integer, double[]> load = new HashMap<>();
+
+    /** @return {@code bound} with the phase that balances the work best, after recording its work */
+    Soap place(Soap bound) {
+        if (!bound.isStaggerRefreshes()) {
+            return bound;
+        }
+        double[] phases = load.computeIfAbsent(bound.getPreconditionFrequency(), f -> new double[f]);
+        List<Double> costs = costs(bound);
+        int best = 0;
+        double bestPeak = Double.POSITIVE_INFINITY;
+        for (int start = 0; start < phases.length; start++) {
+            double[] trial = phases.clone();
+            add(trial, start, costs);
+            double peak = 0;
+            for (double p : trial) {
+                peak = Math.max(peak, p);
+            }
+            if (peak < bestPeak) {
+                bestPeak = peak;
+                best = start;
+            }
+        }
+        add(phases, best, costs);
+        return bound.withRefreshPhase(best);
+    }
+
+    /** Records the work of a configuration that is already placed. */
+    void account(Soap placed) {
+        if (placed.isStaggerRefreshes()) {
+            add(load.computeIfAbsent(placed.getPreconditionFrequency(), f -> new double[f]),
+                    placed.getRefreshPhase(), costs(placed));
+        }
+    }
+
+    private static void add(double[] phases, int start, List<Double> costs) {
+        for (int i = 0; i < costs.size(); i++) {
+            phases[(start + i) % phases.length] += costs.get(i);
+        }
+    }
+
+    private static List<Double> costs(Soap soap) {
+        List<Double> costs = new ArrayList<>();
+        for (ParamLayout p : soap.getLayout()) {
+            PreconditionedShape s = PreconditionedShape.of(p, soap);
+            for (int k = 0; k < s.rank(); k++) {
+                if (s.isPreconditioned(k)) {
+                    costs.add(Math.pow(s.dim(k), 3));
+                }
+            }
+        }
+        return costs;
+    }
+}
