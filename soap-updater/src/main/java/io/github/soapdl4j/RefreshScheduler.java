@@ -9,7 +9,7 @@ import java.util.Map;
  * Chooses, for {@link Soap#isStaggerRefreshes() staggered} configurations, the phase of each layer's first
  * factor so that the refresh work of the whole network is spread evenly over the steps of a period. A factor of
  * size {@code d} costs about {@code d^3} to refresh (the QR decomposition and two products dominate); layers are
- * placed greedily, in network order, where the busiest step of the period ends up least busy.
+ * placed greedily, in network order, where the work per step ends up most even.
  */
 final class RefreshScheduler {
     /** Refresh work already placed on each phase, per precondition frequency. */
@@ -22,17 +22,19 @@ final class RefreshScheduler {
         }
         double[] phases = load.computeIfAbsent(bound.getPreconditionFrequency(), f -> new double[f]);
         List<Double> costs = costs(bound);
+        // The sum of squared loads: it falls whenever work moves from a busy step to a quieter one, so unlike
+        // the peak alone it prefers empty steps even when an earlier layer fixed the peak.
         int best = 0;
-        double bestPeak = Double.POSITIVE_INFINITY;
+        double bestSpread = Double.POSITIVE_INFINITY;
         for (int start = 0; start < phases.length; start++) {
             double[] trial = phases.clone();
             add(trial, start, costs);
-            double peak = 0;
+            double spread = 0;
             for (double p : trial) {
-                peak = Math.max(peak, p);
+                spread += p * p;
             }
-            if (peak < bestPeak) {
-                bestPeak = peak;
+            if (spread < bestSpread) {
+                bestSpread = spread;
                 best = start;
             }
         }
