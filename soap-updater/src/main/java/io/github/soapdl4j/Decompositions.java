@@ -1,5 +1,7 @@
 package io.github.soapdl4j;
 
+import org.nd4j.linalg.api.blas.Lapack;
+import org.nd4j.linalg.api.blas.impl.BaseLapack;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -79,7 +81,19 @@ final class Decompositions {
             work.assign(a);
         }
         try {
-            Nd4j.getBlasWrapper().lapack().geqrf(work, r);
+            Lapack lapack = Nd4j.getBlasWrapper().lapack();
+            if (lapack instanceof BaseLapack) {
+                // geqrf() also copies R out with one put() per row, which costs as much as the decomposition;
+                // the backends' own routine skips that when given no R.
+                BaseLapack base = (BaseLapack) lapack;
+                if (work.dataType() == DataType.DOUBLE) {
+                    base.dgeqrf(d, d, work, null, null);
+                } else {
+                    base.sgeqrf(d, d, work, null, null);
+                }
+            } else {
+                lapack.geqrf(work, r);
+            }
         } catch (RuntimeException | Error e) {
             return false;
         }
