@@ -83,6 +83,13 @@ final class ParameterPreconditioner {
         if (gradient == null || !gradient.sameMemory(grad, from)) {
             gradient = new TensorView(grad, from, shape);
         }
+        if (!Double.isFinite(gradient.flat().sumNumber().doubleValue())) {
+            // A NaN or infinite gradient would poison every moment and factor for good: skip this parameter's
+            // step entirely and count it.
+            gradient.flat().assign(0);
+            increment(StateLayout.SKIPPED_STEPS);
+            return;
+        }
         long calls = readCount();
         if (calls == 0) {
             initializeBases();
@@ -101,6 +108,7 @@ final class ParameterPreconditioner {
                 if (!decompositions[k].eigenvectorsDescending(factor[k], basis[k])) {
                     // No previous basis to keep: the identity makes this dimension plain Adam until a refresh.
                     basis[k].assign(Nd4j.eye(shape.dim(k)).castTo(basis[k].dataType()));
+                    increment(StateLayout.FAILED_DECOMPOSITIONS);
                 }
             }
         }
@@ -246,9 +254,12 @@ final class ParameterPreconditioner {
             Nd4j.pullRows(product, qrInput, 0, idx);
             permuteV(k, idx);
         }
-        if (!dec.orthonormalFactor(qrInput, q) && !isIdentity(idx)) {
-            // Keep the previous basis, in the order V now has.
-            Nd4j.pullRows(q.dup('f'), q, 0, idx);
+        if (!dec.orthonormalFactor(qrInput, q)) {
+            increment(StateLayout.FAILED_DECOMPOSITIONS);
+            if (!isIdentity(idx)) {
+                // Keep the previous basis, in the order V now has.
+                Nd4j.pullRows(q.dup('f'), q, 0, idx);
+            }
         }
     }
 
@@ -287,17 +298,17 @@ final class ParameterPreconditioner {
     }
 
     private long readCount() {
-        return Math.round(header.getDouble(1)) * StateLayout.COUNT_SPLIT + Math.round(header.getDouble(0));
+        return Math.round(header.getDouble(StateLayout.COUNT_HI)) * StateLayout.COUNT_SPLIT
+                + Math.round(header.getDouble(StateLayout.COUNT_LO));
     }
 
     private void writeCount(long calls) {
-        header.putScalar(0, calls % StateLayout.COUNT_SPLIT);
-        header.putScalar(1, calls / StateLayout.COUNT_SPLIT);
+        header.putScalar(StateLayout.COUNT_LO, calls % StateLayout.COUNT_SPLIT);
+        header.putScalar(StateLayout.COUNT_HI, calls / StateLayout.COUNT_SPLIT);
     }
 
-    /** @return the number of updater calls this parameter has seen (0 before the first) */
-    long calls() {
-        return readCount();
+    private void increment(int cell) {
+        header.putScalar(cell, header.getDouble(cell) + 1);
     }
 
     @Override

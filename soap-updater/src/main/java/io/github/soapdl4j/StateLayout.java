@@ -8,16 +8,22 @@ package io.github.soapdl4j;
  *   <li>the call count {@code c} in two cells, {@code c = hi * 2^23 + lo} with {@code 0 <= lo < 2^23}, so that
  *       it stays exact in a float32 array up to 2^47 calls. {@code c = 0} means no basis yet (the first call
  *       is still to come); afterwards the Adam step count is {@code t = c - 1};</li>
+ *   <li>the number of calls skipped because the gradient held NaN or infinite values;</li>
+ *   <li>the number of eigen or QR decompositions that failed (the previous basis was kept);</li>
  *   <li>{@code M}, the first moment in the eigenbasis, {@code n} cells in the parameter's memory order;</li>
  *   <li>{@code V}, the second moment in the eigenbasis, likewise;</li>
  *   <li>for each preconditioned working dimension {@code k} of size {@code d}: the factor {@code GG_k}, then the
  *       basis {@code Q_k}, each {@code d x d} column-major.</li>
  * </ol>
- * The slot size is {@code 2 + 2n + sum_k 2 d_k^2}; {@link Soap#stateSize} may pad it (see there).
+ * The slot size is {@code 4 + 2n + sum_k 2 d_k^2}; {@link Soap#stateSize} may pad it (see there).
  */
 final class StateLayout {
-    /** Cells before {@code M}: the call count. */
-    static final int HEADER = 2;
+    /** Cells before {@code M}: the call count (two cells) and the two fault counters. */
+    static final int HEADER = 4;
+    static final int COUNT_LO = 0;
+    static final int COUNT_HI = 1;
+    static final int SKIPPED_STEPS = 2;
+    static final int FAILED_DECOMPOSITIONS = 3;
     /** The split of the call count between its two cells: exact in float32 (24-bit significand). */
     static final long COUNT_SPLIT = 1L << 23;
 

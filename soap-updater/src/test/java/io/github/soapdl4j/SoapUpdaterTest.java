@@ -32,7 +32,7 @@ class SoapUpdaterTest {
         assertEquals(0.0, g.norm2Number().doubleValue(), "the first call returns no update");
         assertEquals(1.0, state.getDouble(0), "call count after the first call");
         // W's factors are set, and Q_0 (4x4 at the end of W's slot) is orthonormal.
-        INDArray q0 = Views.fOrder(state, 2 + 24 + 16, 4, 4);
+        INDArray q0 = Views.fOrder(state, 4 + 24 + 16, 4, 4);
         assertTrue(q0.transpose().mmul(q0).equalsWithEps(Nd4j.eye(4).castTo(DataType.DOUBLE), 1e-10));
 
         INDArray g2 = Nd4j.randn(DataType.DOUBLE, 15);
@@ -60,6 +60,29 @@ class SoapUpdaterTest {
         long count = Math.round(state.getDouble(1)) * StateLayout.COUNT_SPLIT + Math.round(state.getDouble(0));
         assertEquals(start + 1, count);
         assertEquals((float) start, (float) (start + 1), "a single float32 cell could not tell these apart");
+    }
+
+    @Test
+    void nonFiniteGradientSkipsTheStepAndIsCounted() {
+        Soap soap = Soap.builder().preconditionFrequency(2).build().withLayout(LAYOUT);
+        INDArray state = Nd4j.create(DataType.FLOAT, stateLength(soap));
+        GradientUpdater<?> u = soap.instantiate(state, true);
+        for (int i = 0; i < 3; i++) {
+            u.applyUpdater(Nd4j.randn(DataType.FLOAT, 15), i, 0);
+        }
+        INDArray before = state.dup();
+        INDArray bad = Nd4j.randn(DataType.FLOAT, 15);
+        bad.putScalar(3, Float.NaN);
+        bad.putScalar(13, Float.POSITIVE_INFINITY);
+        u.applyUpdater(bad, 3, 0);
+        assertEquals(0.0, bad.norm2Number().doubleValue(), "no update from a non-finite gradient");
+        INDArray changed = state.sub(before);
+        long wSlot = soap.stateSize(12);
+        assertEquals(1.0, changed.getDouble(StateLayout.SKIPPED_STEPS), "W's skip counter");
+        assertEquals(1.0, changed.getDouble(wSlot + StateLayout.SKIPPED_STEPS), "b's skip counter");
+        assertEquals(2.0, changed.norm1Number().doubleValue(), "nothing else in the state changed");
+        u.applyUpdater(Nd4j.randn(DataType.FLOAT, 15), 4, 0);
+        assertTrue(Double.isFinite(state.sumNumber().doubleValue()));
     }
 
     @Test
