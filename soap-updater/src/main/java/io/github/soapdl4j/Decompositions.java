@@ -11,8 +11,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * by {@code syev} and the orthonormal factor of a QR decomposition by {@code geqrf} (+ {@code orgqr}).
  *
  * <p>LAPACK gets contiguous column-major buffers owned by this class (offset 0): ND4J ignores {@code syev}'s
- * status and returns garbage for strided input, so the results are checked for finiteness here and a failure
- * is reported to the caller, which keeps its previous basis.
+ * status and returns garbage for strided input, so the results are checked for finiteness here. A float32
+ * failure is retried once in float64; a failure after that is reported to the caller, which keeps its
+ * previous basis.
  */
 final class Decompositions {
     private final int d;
@@ -20,7 +21,10 @@ final class Decompositions {
     private final INDArray r;
     private final INDArray eigenvalues;
     private final INDArray previous;
+    private final INDArray input;
     private final int[] reversed;
+    /** The float64 twin that retries a failed float32 decomposition; created on the first retry. */
+    private Decompositions doublePrecision;
 
     Decompositions(int d, DataType type) {
         this.d = d;
@@ -28,6 +32,7 @@ final class Decompositions {
         this.r = Nd4j.createUninitialized(type, new long[] {d, d}, 'f');
         this.eigenvalues = Nd4j.createUninitialized(type, new long[] {d}, 'f');
         this.previous = Nd4j.createUninitialized(type, new long[] {d, d}, 'f');
+        this.input = Nd4j.createUninitialized(type, new long[] {d, d}, 'f');
         this.reversed = java.util.stream.IntStream.range(0, d).map(i -> d - 1 - i).toArray();
     }
 
@@ -41,45 +46,49 @@ final class Decompositions {
         return previous;
     }
 
-    /** @return a {@code d x d} column-major scratch matrix, free between calls */
-    INDArray scratch() {
-        return r;
-    }
 
     /**
      * Writes the eigenvectors of the symmetric {@code factor} into the columns of {@code basis}, ordered by
-     * descending eigenvalue (syev returns them ascending).
+     * descending eigenvalue (syev returns them ascending). A float32 failure is retried once in float64.
      *
      * @return false, leaving {@code basis} untouched, if LAPACK failed or returned non-finite values
      */
     boolean eigenvectorsDescending(INDArray factor, INDArray basis) {
         work.assign(factor);
+        if (symmetricEigen()) {
+            Nd4j.pullRows(work, basis, 0, reversed);
+            return true;
+        }
+        return retryInDouble() && doublePrecision.eigenvectorsDescending(factor, basis);
+    }
+
+    /**
+     * Writes the orthonormal factor {@code Q} of {@code a = QR} into {@code basis}. A float32 failure is retried
+     * once in float64.
+     *
+     * @return false, leaving {@code basis} untouched, if LAPACK failed or returned non-finite values
+     */
+    boolean orthonormalFactor(INDArray a, INDArray basis) {
+        work.assign(a);
+        if (qrInPlace()) {
+            basis.assign(work);
+            return true;
+        }
+        return retryInDouble() && doublePrecision.orthonormalFactor(a, basis);
+    }
+
+    /** syev on {@code work}: eigenvectors replace it, eigenvalues (ascending) go to {@code eigenvalues}. */
+    private boolean symmetricEigen() {
         try {
             Nd4j.getBlasWrapper().lapack().syev('V', 'U', work, eigenvalues);
         } catch (RuntimeException | Error e) {
             return false;
         }
-        if (!allFinite(work) || !allFinite(eigenvalues)) {
-            return false;
-        }
-        Nd4j.pullRows(work, basis, 0, reversed);
-        return true;
+        return allFinite(work) && allFinite(eigenvalues);
     }
 
-    /** @return the eigenvalues found by the last successful {@link #eigenvectorsDescending}, ascending */
-    INDArray lastEigenvalues() {
-        return eigenvalues;
-    }
-
-    /**
-     * Writes the orthonormal factor {@code Q} of {@code a = QR} into {@code basis}.
-     *
-     * @return false, leaving {@code basis} untouched, if LAPACK failed or returned non-finite values
-     */
-    boolean orthonormalFactor(INDArray a, INDArray basis) {
-        if (a != work) {
-            work.assign(a);
-        }
+    /** geqrf + orgqr on {@code work}: its orthonormal factor replaces it. */
+    private boolean qrInPlace() {
         try {
             Lapack lapack = Nd4j.getBlasWrapper().lapack();
             if (lapack instanceof BaseLapack) {
@@ -97,15 +106,32 @@ final class Decompositions {
         } catch (RuntimeException | Error e) {
             return false;
         }
-        if (!allFinite(work)) {
+        return allFinite(work);
+    }
+
+    /** @return whether a float64 retry exists for this instance (only float32 ones have one), creating it */
+    private boolean retryInDouble() {
+        if (work.dataType() == DataType.DOUBLE) {
             return false;
         }
-        basis.assign(work);
+        if (doublePrecision == null) {
+            doublePrecision = new Decompositions(d, DataType.DOUBLE);
+        }
         return true;
     }
 
-    /** @return the {@code d x d} buffer {@link #orthonormalFactor} decomposes in place; fill it to avoid a copy */
+    /** @return a {@code d x d} column-major buffer for the caller to build a QR input in */
     INDArray qrInput() {
+        return input;
+    }
+
+    /** @return a {@code d x d} column-major scratch matrix that only the caller uses between decompositions */
+    INDArray product() {
+        return r;
+    }
+
+    /** @return a {@code d x d} column-major scratch matrix that the next decomposition overwrites */
+    INDArray temporary() {
         return work;
     }
 

@@ -12,6 +12,11 @@ import java.util.Map;
  * the updater state array (layout: {@link StateLayout}). Holds no state of its own beyond views and scratch.
  */
 final class ParameterPreconditioner {
+    /**
+     * Relative deviation of {@code ||Q||_F^2} from {@code d} beyond which a basis counts as damaged. Rounding in
+     * float32 stays orders of magnitude below; averaging two bases that differ at all goes above it.
+     */
+    static final double ORTHONORMAL_TOLERANCE = 1e-3;
     private final Soap config;
     private final PreconditionedShape shape;
     private final INDArray header;
@@ -125,6 +130,11 @@ final class ParameterPreconditioner {
         // 1. Gp = project(G). Without factors the eigenbasis is the identity and G is used as it is.
         TensorView gp = gradient;
         if (rotated) {
+            for (int k = 0; k < shape.rank(); k++) {
+                if (factor[k] != null) {
+                    ensureOrthonormal(k);
+                }
+            }
             rotate(gradient, scratchA, scratchB, false);
             gp = scratchA;
         }
@@ -175,13 +185,41 @@ final class ParameterPreconditioner {
         }
     }
 
+    /**
+     * Parameter averaging (ParallelWrapper, Spark) averages the state element-wise, and an average of different
+     * orthonormal matrices is not orthonormal: its squared Frobenius norm falls below {@code d}, which a
+     * basis of this updater's own making meets to rounding. Such a basis is rebuilt from the (sensibly
+     * averaged) factor, as on the first call, and M is carried into it; V stays as it is.
+     */
+    private void ensureOrthonormal(int k) {
+        int d = shape.dim(k);
+        double norm = basis[k].norm2Number().doubleValue();
+        if (Math.abs(norm * norm - d) <= ORTHONORMAL_TOLERANCE * d) {
+            return;
+        }
+        Decompositions dec = decompositions[k];
+        INDArray previous = dec.previousBasis();
+        previous.assign(basis[k]);
+        if (!dec.eigenvectorsDescending(factor[k], basis[k]) && !dec.orthonormalFactor(previous, basis[k])) {
+            increment(StateLayout.FAILED_DECOMPOSITIONS);
+            return;
+        }
+        increment(StateLayout.REPAIRED_BASES);
+        changeBasisOfM(k, previous);
+    }
+
     /** Refreshes basis k and carries M from the old basis into the new one. */
     private void refresh(int k) {
         Decompositions dec = decompositions[k];
         INDArray previous = dec.previousBasis();
         previous.assign(basis[k]);
         refreshBasis(k);
-        INDArray change = dec.scratch();
+        changeBasisOfM(k, previous);
+    }
+
+    /** {@code M = M x_k (Q_k^T previous)}: M from the basis {@code previous} into the current {@code Q_k}. */
+    private void changeBasisOfM(int k, INDArray previous) {
+        INDArray change = decompositions[k].product();
         Nd4j.gemm(basis[k], previous, change, true, false, 1.0, 0.0);
         single[k] = change;
         rotate(m, scratchA, scratchB, single, true);
@@ -241,13 +279,12 @@ final class ParameterPreconditioner {
      */
     private void refreshBasis(int k) {
         Decompositions dec = decompositions[k];
-        int d = shape.dim(k);
         INDArray q = basis[k];
-        INDArray product = dec.scratch();
+        INDArray product = dec.product();
         Nd4j.gemm(factor[k], q, product, false, false, 1.0, 0.0);
-        INDArray qrInput = dec.qrInput();
-        double[] lambda = qrInput.assign(q).muli(product).sum(0).toDoubleVector();
+        double[] lambda = dec.temporary().assign(q).muli(product).sum(0).toDoubleVector();
         int[] idx = descendingOrder(lambda);
+        INDArray qrInput = dec.qrInput();
         if (isIdentity(idx)) {
             qrInput.assign(product);
         } else {
@@ -258,7 +295,7 @@ final class ParameterPreconditioner {
             increment(StateLayout.FAILED_DECOMPOSITIONS);
             if (!isIdentity(idx)) {
                 // Keep the previous basis, in the order V now has.
-                Nd4j.pullRows(q.dup('f'), q, 0, idx);
+                Nd4j.pullRows(dec.previousBasis(), q, 0, idx);
             }
         }
     }

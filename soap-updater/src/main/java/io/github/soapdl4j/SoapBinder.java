@@ -9,6 +9,7 @@ import org.deeplearning4j.nn.conf.layers.samediff.AbstractSameDiffLayer;
 import org.deeplearning4j.nn.conf.layers.wrapper.BaseWrapperLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.learning.config.IUpdater;
 
@@ -34,6 +35,7 @@ final class SoapBinder {
         if (net.getLayers() == null || net.params() == null) {
             throw new IllegalStateException("Soap.bind(net) needs an initialized network: call net.init() first");
         }
+        requireSupportedType(net.params().dataType());
         if (bindLayers(net.getLayers()) && net.getUpdater(false) != null) {
             net.setUpdater(null); // its blocks were laid out from the unbound configurations
         }
@@ -43,8 +45,23 @@ final class SoapBinder {
         if (graph.getLayers() == null || graph.params() == null) {
             throw new IllegalStateException("Soap.bind(graph) needs an initialized graph: call graph.init() first");
         }
+        requireSupportedType(graph.params().dataType());
         if (bindLayers(graph.getLayers()) && graph.getUpdater(false) != null) {
             graph.setUpdater(null);
+        }
+    }
+
+    /**
+     * Deeplearning4j keeps updater state in the network's data type. Half precision cannot hold SOAP's state:
+     * factors are squared gradients (they overflow or flush to zero in 5 exponent bits) and LAPACK has no
+     * half-precision eigen or QR routines. Such networks are refused rather than trained on garbage.
+     */
+    static void requireSupportedType(DataType type) {
+        if (type != DataType.FLOAT && type != DataType.DOUBLE) {
+            throw new IllegalArgumentException("Soap supports FLOAT and DOUBLE networks, not " + type + ": its state "
+                    + "(squared-gradient factors and their eigenbases) lives in the network's data type, where "
+                    + type + " overflows and has no LAPACK routines. Train in FLOAT (net.convertDataType("
+                    + "DataType.FLOAT)) and convert afterwards.");
         }
     }
 

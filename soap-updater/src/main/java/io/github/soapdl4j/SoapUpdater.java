@@ -107,6 +107,11 @@ public class SoapUpdater implements GradientUpdater<Soap> {
                     + runState + " state cells per layer): the network changed after Soap.bind(net), or the "
                     + "updater state does not belong to it. Call Soap.bind(net) again after net.init().");
         }
+        try {
+            SoapBinder.requireSupportedType(stateView.dataType());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
         List<PreconditionedShape> shapes = new ArrayList<>();
         int maxLength = 0;
         for (ParamLayout p : run) {

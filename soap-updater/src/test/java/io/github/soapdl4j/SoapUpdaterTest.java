@@ -32,7 +32,7 @@ class SoapUpdaterTest {
         assertEquals(0.0, g.norm2Number().doubleValue(), "the first call returns no update");
         assertEquals(1.0, state.getDouble(0), "call count after the first call");
         // W's factors are set, and Q_0 (4x4 at the end of W's slot) is orthonormal.
-        INDArray q0 = Views.fOrder(state, 4 + 24 + 16, 4, 4);
+        INDArray q0 = Views.fOrder(state, 5 + 24 + 16, 4, 4);
         assertTrue(q0.transpose().mmul(q0).equalsWithEps(Nd4j.eye(4).castTo(DataType.DOUBLE), 1e-10));
 
         INDArray g2 = Nd4j.randn(DataType.DOUBLE, 15);
@@ -83,6 +83,63 @@ class SoapUpdaterTest {
         assertEquals(2.0, changed.norm1Number().doubleValue(), "nothing else in the state changed");
         u.applyUpdater(Nd4j.randn(DataType.FLOAT, 15), 4, 0);
         assertTrue(Double.isFinite(state.sumNumber().doubleValue()));
+    }
+
+    @Test
+    void averagedBasisIsRebuiltOrthonormal() {
+        Soap soap = new Soap().withLayout(LAYOUT);
+        INDArray state = Nd4j.create(DataType.DOUBLE, stateLength(soap));
+        GradientUpdater<?> u = soap.instantiate(state, true);
+        for (int i = 0; i < 3; i++) {
+            u.applyUpdater(Nd4j.randn(DataType.DOUBLE, 15), i, 0);
+        }
+        // What ParallelWrapper does to a basis: the element-wise mean of two different orthonormal matrices.
+        INDArray q0 = Views.fOrder(state, 5 + 24 + 16, 4, 4);
+        INDArray other = Nd4j.randn(DataType.DOUBLE, 4, 4);
+        INDArray otherQ = Nd4j.create(DataType.DOUBLE, new long[] {4, 4}, 'f');
+        assertTrue(new Decompositions(4, DataType.DOUBLE).orthonormalFactor(other, otherQ));
+        q0.addi(otherQ).muli(0.5);
+        assertTrue(Math.abs(Math.pow(q0.norm2Number().doubleValue(), 2) - 4) > 1e-2);
+
+        INDArray g = Nd4j.randn(DataType.DOUBLE, 15);
+        u.applyUpdater(g, 3, 0);
+        assertTrue(q0.transpose().mmul(q0).equalsWithEps(Nd4j.eye(4).castTo(DataType.DOUBLE), 1e-10));
+        assertEquals(1.0, state.getDouble(StateLayout.REPAIRED_BASES));
+        assertTrue(Double.isFinite(g.sumNumber().doubleValue()));
+    }
+
+    @Test
+    void failedRefreshKeepsTheBasisAndIsCounted() {
+        Soap soap = Soap.builder().preconditionFrequency(1).build().withLayout(LAYOUT);
+        INDArray state = Nd4j.create(DataType.FLOAT, stateLength(soap));
+        GradientUpdater<?> u = soap.instantiate(state, true);
+        u.applyUpdater(Nd4j.randn(DataType.FLOAT, 15), 0, 0);
+        // Poison W's second factor (3x3 GG_1 after Q_0): its refresh cannot produce a finite basis.
+        long gg1 = 5 + 24 + 2 * 16;
+        INDArray q1 = Views.fOrder(state, gg1 + 9, 3, 3);
+        INDArray q1Before = q1.dup();
+        state.putScalar(gg1 + 4, Float.POSITIVE_INFINITY);
+        INDArray g = Nd4j.randn(DataType.FLOAT, 15);
+        u.applyUpdater(g, 1, 0);
+        assertEquals(1.0, state.getDouble(StateLayout.FAILED_DECOMPOSITIONS));
+        assertTrue(Double.isFinite(q1.sumNumber().doubleValue()));
+        assertTrue(q1.transpose().mmul(q1).equalsWithEps(Nd4j.eye(3).castTo(DataType.FLOAT), 1e-5));
+        assertEquals(q1Before.norm2Number().doubleValue(), q1.norm2Number().doubleValue(), 1e-5);
+        assertTrue(Double.isFinite(g.sumNumber().doubleValue()), "the step itself stays finite");
+    }
+
+    @Test
+    void zeroGradientsGiveFiniteUpdates() {
+        Soap soap = Soap.builder().preconditionFrequency(2).build().withLayout(LAYOUT);
+        INDArray state = Nd4j.create(DataType.FLOAT, stateLength(soap));
+        GradientUpdater<?> u = soap.instantiate(state, true);
+        for (int i = 0; i < 6; i++) {
+            INDArray g = Nd4j.zeros(DataType.FLOAT, 15);
+            u.applyUpdater(g, i, 0);
+            assertEquals(0.0, g.norm2Number().doubleValue(), 0.0);
+        }
+        assertTrue(Double.isFinite(state.sumNumber().doubleValue()));
+        assertEquals(0.0, state.getDouble(StateLayout.FAILED_DECOMPOSITIONS));
     }
 
     @Test
