@@ -4,7 +4,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -36,6 +38,8 @@ final class ParameterPreconditioner {
     /** Per-mode matrices for a rotation that changes one mode; all null between uses. */
     private final INDArray[] single;
     private TensorView gradient;
+    /** Diagnostics only (not state): time spent in refreshes by this object since it was created. */
+    private long refreshNanos;
 
     /**
      * @param state          the whole block's state array
@@ -210,11 +214,13 @@ final class ParameterPreconditioner {
 
     /** Refreshes basis k and carries M from the old basis into the new one. */
     private void refresh(int k) {
+        long start = System.nanoTime();
         Decompositions dec = decompositions[k];
         INDArray previous = dec.previousBasis();
         previous.assign(basis[k]);
         refreshBasis(k);
         changeBasisOfM(k, previous);
+        refreshNanos += System.nanoTime() - start;
     }
 
     /** {@code M = M x_k (Q_k^T previous)}: M from the basis {@code previous} into the current {@code Q_k}. */
@@ -342,6 +348,33 @@ final class ParameterPreconditioner {
     private void writeCount(long calls) {
         header.putScalar(StateLayout.COUNT_LO, calls % StateLayout.COUNT_SPLIT);
         header.putScalar(StateLayout.COUNT_HI, calls / StateLayout.COUNT_SPLIT);
+    }
+
+    /** @return a snapshot of this parameter's diagnostics; see {@link ParameterStats} */
+    ParameterStats stats(String layerName, String paramName, ParamLayout layout) {
+        long calls = readCount();
+        long t = Math.max(0, calls - 1);
+        List<ParameterStats.FactorStats> factors = new ArrayList<>();
+        for (int k = 0; k < shape.rank(); k++) {
+            if (factor[k] == null) {
+                continue;
+            }
+            int d = shape.dim(k);
+            int f = config.getPreconditionFrequency();
+            int phase = refreshPhase[k];
+            long refreshes = phase == 0 ? t / f : (t >= phase ? (t - phase) / f + 1 : 0);
+            double[] lambda = calls == 0 ? new double[] {0}
+                    : basis[k].mul(factor[k].mmul(basis[k])).sum(0).toDoubleVector();
+            INDArray gram = basis[k].transpose().mmul(basis[k]);
+            double orthoError = calls == 0 ? 0
+                    : gram.subi(Nd4j.eye(d).castTo(gram.dataType())).amaxNumber().doubleValue();
+            factors.add(new ParameterStats.FactorStats(d, Arrays.stream(lambda).min().orElse(0),
+                    Arrays.stream(lambda).max().orElse(0), refreshes, orthoError));
+        }
+        return new ParameterStats(layerName, paramName, layout, shape.toString(), t,
+                Math.round(header.getDouble(StateLayout.SKIPPED_STEPS)),
+                Math.round(header.getDouble(StateLayout.FAILED_DECOMPOSITIONS)),
+                Math.round(header.getDouble(StateLayout.REPAIRED_BASES)), refreshNanos / 1e9, factors);
     }
 
     private void increment(int cell) {

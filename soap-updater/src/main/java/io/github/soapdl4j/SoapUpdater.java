@@ -32,6 +32,7 @@ public class SoapUpdater implements GradientUpdater<Soap> {
     private INDArray stateView;
     private List<ParameterPreconditioner> parameters;
     private long[] parameterOffsets;
+    private long parameterCount;
 
     /** @param config the bound configuration this updater applies */
     public SoapUpdater(Soap config) {
@@ -80,18 +81,35 @@ public class SoapUpdater implements GradientUpdater<Soap> {
         // DL4J calls updaters inside its training workspaces; scratch buffers and the views cached on first use
         // must outlive the workspace's cycle, so everything here is allocated outside of it.
         try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-            if (parameters == null) {
-                parameters = layOut(gradient.length());
+            List<ParameterPreconditioner> params = parameters();
+            if (gradient.length() != parameterCount) {
+                throw new IllegalStateException("Soap updater block of " + parameterCount + " parameters (from its "
+                        + "state array and the bound layout " + config.getLayout() + ") was given a gradient of "
+                        + gradient.length() + ": the network changed after Soap.bind(net). Call Soap.bind(net) "
+                        + "again after net.init().");
             }
             double lr = config.getLearningRate(iteration, epoch);
-            for (int i = 0; i < parameters.size(); i++) {
-                parameters.get(i).step(gradient, parameterOffsets[i], lr);
+            for (int i = 0; i < params.size(); i++) {
+                params.get(i).step(gradient, parameterOffsets[i], lr);
             }
         }
     }
 
+    /** @return the block's parameters in order, laid out over the state array on first use */
+    List<ParameterPreconditioner> parameters() {
+        if (!config.isBound()) {
+            throw new IllegalStateException(UNBOUND_MESSAGE);
+        }
+        if (parameters == null) {
+            try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+                parameters = layOut();
+            }
+        }
+        return parameters;
+    }
+
     /** Splits the block into its parameters and binds each to its slot of the state array. */
-    private List<ParameterPreconditioner> layOut(long blockLength) {
+    private List<ParameterPreconditioner> layOut() {
         List<ParamLayout> run = config.getLayout();
         long runLength = 0;
         long runState = 0;
@@ -100,13 +118,14 @@ public class SoapUpdater implements GradientUpdater<Soap> {
             runState += config.stateSize(p.length());
         }
         long stateLength = stateView == null ? 0 : stateView.length();
-        long repeats = blockLength / runLength;
-        if (repeats < 1 || repeats * runLength != blockLength || repeats * runState != stateLength) {
-            throw new IllegalStateException("Soap updater block of " + blockLength + " parameters and " + stateLength
-                    + " state cells does not match the bound layout " + run + " (" + runLength + " parameters, "
-                    + runState + " state cells per layer): the network changed after Soap.bind(net), or the "
-                    + "updater state does not belong to it. Call Soap.bind(net) again after net.init().");
+        long repeats = stateLength / runState;
+        if (repeats < 1 || repeats * runState != stateLength) {
+            throw new IllegalStateException("Soap updater state of " + stateLength + " cells does not match the "
+                    + "bound layout " + run + " (" + runState + " state cells per layer): the network changed after "
+                    + "Soap.bind(net), or the updater state does not belong to it. Call Soap.bind(net) again after "
+                    + "net.init().");
         }
+        parameterCount = repeats * runLength;
         try {
             SoapBinder.requireSupportedType(stateView.dataType());
         } catch (IllegalArgumentException e) {

@@ -156,6 +156,10 @@ class SoapUpdaterTest {
         GradientUpdater<?> u = soap.instantiate(Nd4j.create(DataType.FLOAT, stateLength(soap)), true);
         IllegalStateException e = assertThrows(IllegalStateException.class,
                 () -> u.applyUpdater(Nd4j.rand(DataType.FLOAT, 16), 0, 0));
+        assertTrue(e.getMessage().contains("gradient of 16") && e.getMessage().contains("Soap.bind(net) again"),
+                e.getMessage());
+        GradientUpdater<?> wrongState = soap.instantiate(Nd4j.create(DataType.FLOAT, stateLength(soap) + 1), true);
+        e = assertThrows(IllegalStateException.class, () -> wrongState.applyUpdater(Nd4j.rand(DataType.FLOAT, 15), 0, 0));
         assertTrue(e.getMessage().contains("does not match the bound layout"), e.getMessage());
     }
 
