@@ -192,8 +192,9 @@ final class ParameterPreconditioner {
     /**
      * Parameter averaging (ParallelWrapper, Spark) averages the state element-wise, and an average of different
      * orthonormal matrices is not orthonormal: its squared Frobenius norm falls below {@code d}, which a
-     * basis of this updater's own making meets to rounding. Such a basis is rebuilt from the (sensibly
-     * averaged) factor, as on the first call, and M is carried into it; V stays as it is.
+     * basis of this updater's own making meets to rounding. Such a basis is treated as a stale one and
+     * refreshed at once, exactly as on a refresh step (one power iteration on the averaged factor from it,
+     * V permuted to match, QR), with M carried from it into the new basis.
      */
     private void ensureOrthonormal(int k) {
         int d = shape.dim(k);
@@ -201,15 +202,8 @@ final class ParameterPreconditioner {
         if (Math.abs(norm * norm - d) <= ORTHONORMAL_TOLERANCE * d) {
             return;
         }
-        Decompositions dec = decompositions[k];
-        INDArray previous = dec.previousBasis();
-        previous.assign(basis[k]);
-        if (!dec.eigenvectorsDescending(factor[k], basis[k]) && !dec.orthonormalFactor(previous, basis[k])) {
-            increment(StateLayout.FAILED_DECOMPOSITIONS);
-            return;
-        }
         increment(StateLayout.REPAIRED_BASES);
-        changeBasisOfM(k, previous);
+        refresh(k);
     }
 
     /** Refreshes basis k and carries M from the old basis into the new one. */
