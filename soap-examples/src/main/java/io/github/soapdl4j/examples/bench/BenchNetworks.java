@@ -1,0 +1,40 @@
+package io.github.soapdl4j.examples.bench;
+
+import io.github.soapdl4j.Soap;
+import io.github.soapdl4j.examples.mnist.ImageModels;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.learning.config.IUpdater;
+
+/** The float32 networks the benchmarks time, built for any updater and bound when it is SOAP. */
+final class BenchNetworks {
+    private BenchNetworks() {
+    }
+
+    /** The MLP 784-512-512-10 of the main job. */
+    static MultiLayerNetwork mlp(IUpdater updater) {
+        return init(new MultiLayerNetwork(ImageModels.configuration(ImageModels.Model.MLP, updater, 1)));
+    }
+
+    /** The CNN of the main job: two 3x3 conv layers (32, 64) and a dense head. */
+    static MultiLayerNetwork cnn(IUpdater updater) {
+        return init(new MultiLayerNetwork(ImageModels.configuration(ImageModels.Model.CNN, updater, 1)));
+    }
+
+    /** One square dense layer {@code width x width}. */
+    static MultiLayerNetwork square(IUpdater updater, int width) {
+        return init(new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(1).dataType(DataType.FLOAT)
+                .updater(updater).list()
+                .layer(new DenseLayer.Builder().nIn(width).nOut(width).activation(Activation.IDENTITY).build())
+                .build()));
+    }
+
+    private static MultiLayerNetwork init(MultiLayerNetwork net) {
+        net.init();
+        net.initGradientsView();
+        return Soap.bind(net);
+    }
+}

@@ -1,0 +1,30 @@
+package io.github.soapdl4j.examples.bench;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** ND4J's own GEMM rate: square float32 'f'-order products into a preallocated output. */
+final class GemmRate {
+    private GemmRate() {
+    }
+
+    /** @return GFLOP/s at size {@code n}, from the median of {@code reps} products after two warm-up ones */
+    static double gflops(int n, int reps) {
+        INDArray a = Nd4j.rand(DataType.FLOAT, n, n).dup('f');
+        INDArray b = Nd4j.rand(DataType.FLOAT, n, n).dup('f');
+        INDArray c = Nd4j.create(DataType.FLOAT, new long[] {n, n}, 'f');
+        List<Double> ms = new ArrayList<>();
+        for (int i = 0; i < reps + 2; i++) {
+            long start = System.nanoTime();
+            Nd4j.gemm(a, b, c, false, false, 1.0, 0.0);
+            if (i >= 2) {
+                ms.add((System.nanoTime() - start) / 1e6);
+            }
+        }
+        return 2.0 * n * n * n / (Stats.median(ms) * 1e6);
+    }
+}

@@ -1,0 +1,225 @@
+package io.github.soapdl4j.examples.bench;
+
+import io.github.soapdl4j.Soap;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.learning.config.IUpdater;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.LocalDate;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.function.Function;
+
+/**
+ * SOAP's cost next to Adam's, float32: updater time per step (regular and refresh steps apart), the updater's
+ * arithmetic rate against ND4J's own GEMM rate, whole {@code fit()} time, and memory. Prints a Markdown report
+ * and writes it to a file.
+ */
+@Command(name = "updater-benchmark", mixinStandardHelpOptions = true,
+        description = "Benchmark the SOAP updater against Adam (float32).")
+public final class UpdaterBenchmark implements Callable<Integer> {
+
+    @Option(names = "--sections", split = ",", description = "which of gemm,updater,efficiency,fit,memory to run "
+            + "(default: all)")
+    List<String> sections = List.of("gemm", "updater", "efficiency", "fit", "memory");
+
+    @Option(names = "--widths", split = ",", description = "square dense widths (default: ${DEFAULT-VALUE})")
+    List<Integer> widths = List.of(128, 256, 512, 1024, 2048);
+
+    @Option(names = "--warmup", description = "untimed updater calls first, SOAP's first call included "
+            + "(default: ${DEFAULT-VALUE})")
+    int warmup = 11;
+
+    @Option(names = "--steps", description = "timed updater calls (default: ${DEFAULT-VALUE})")
+    int steps = 40;
+
+    @Option(names = "--fit-steps", description = "timed fit() calls (default: ${DEFAULT-VALUE})")
+    int fitSteps = 20;
+
+    @Option(names = "--memory-steps", description = "updater calls of the memory-growth run "
+            + "(default: ${DEFAULT-VALUE})")
+    int memorySteps = 1000;
+
+    @Option(names = "--out", description = "Markdown report file (default: ${DEFAULT-VALUE})")
+    File out = new File("soap-examples/benchmarks/updater-benchmark.md");
+
+    private final StringBuilder report = new StringBuilder();
+    private final int frequency = new Soap().getPreconditionFrequency();
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new UpdaterBenchmark()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws IOException {
+        line("# SOAP updater benchmark");
+        line("");
+        line(String.format(Locale.ROOT, "%s; %d cores; Java %s; ND4J backend %s; %d warm-up and %d timed updater "
+                        + "calls per row; float32.", LocalDate.now(), Runtime.getRuntime().availableProcessors(),
+                System.getProperty("java.version"), Nd4j.getBackend().getClass().getSimpleName(), warmup, steps));
+        if (sections.contains("gemm") || sections.contains("efficiency")) {
+            gemm();
+        }
+        if (sections.contains("updater") || sections.contains("efficiency")) {
+            updater();
+        }
+        if (sections.contains("fit")) {
+            fit();
+        }
+        if (sections.contains("memory")) {
+            memory();
+        }
+        if (out.getParentFile() != null) {
+            Files.createDirectories(out.getParentFile().toPath());
+        }
+        Files.writeString(out.toPath(), report.toString(), StandardCharsets.UTF_8);
+        System.out.println("Wrote " + out);
+        return 0;
+    }
+
+    private final java.util.Map<Integer, Double> gemmRate = new java.util.TreeMap<>();
+
+    private void gemm() {
+        line("");
+        line("## ND4J GEMM rate (square, 'f' order, preallocated output)");
+        line("");
+        line("| n | GFLOP/s |");
+        line("|---|---|");
+        java.util.TreeSet<Integer> sizes = new java.util.TreeSet<>(List.of(128, 256, 512, 1024, 2048));
+        sizes.addAll(widths);
+        for (int n : sizes) {
+            double rate = GemmRate.gflops(n, n >= 1024 ? 5 : 20);
+            gemmRate.put(n, rate);
+            line(String.format(Locale.ROOT, "| %d | %.1f |", n, rate));
+        }
+    }
+
+    private void updater() {
+        line("");
+        line("## Updater time per step (ms)");
+        line("");
+        line("Regular steps: no basis refreshed. Refresh steps: `t % " + frequency + " == 0`, every basis refreshed "
+                + "(the reference's schedule); with `staggerRefreshes` each step refreshes at most a share.");
+        line("");
+        line("| network | SOAP regular median | SOAP regular max | SOAP refresh median | SOAP refresh max | "
+                + "refresh / regular | Adam median | Adam max |");
+        line("|---|---|---|---|---|---|---|---|");
+        double mlpRegular = row("MLP 784-512-512-10", BenchNetworks::mlp, false);
+        row("CNN conv3x3(32)-conv3x3(64)-dense(128)", BenchNetworks::cnn, false);
+        for (int w : widths) {
+            row("dense " + w + "x" + w, u -> BenchNetworks.square(u, w), true);
+        }
+        staggered(mlpRegular);
+        if (sections.contains("efficiency")) {
+            line("");
+            line("## Updater arithmetic rate against GEMM (square dense layers)");
+            line("");
+            line("Flops: three mode-product passes per regular step (`3 * 2 * n * sum_k d_k`), plus per refresh and "
+                    + "factor `20/3 d^3 + 2 n d` (see `UpdaterFlops`), amortized over " + frequency + " steps.");
+            line("");
+            line("| width | GFLOP per regular step | GFLOP/s regular | GFLOP/s amortized | GEMM GFLOP/s | "
+                    + "efficiency regular | efficiency amortized |");
+            line("|---|---|---|---|---|---|---|");
+            efficiencyRows.forEach(this::line);
+        }
+    }
+
+    private final List<String> efficiencyRows = new java.util.ArrayList<>();
+
+    /**
+     * With {@code staggerRefreshes} the refresh work is spread over the steps of a period, so no step is free of
+     * it: the figure of merit is the worst step against a step without any refresh (the reference row's
+     * regular median).
+     */
+    private void staggered(double referenceRegular) {
+        UpdaterTimer.Timings t = UpdaterTimer.time(BenchNetworks.mlp(Soap.builder().staggerRefreshes(true).build()),
+                warmup, steps, frequency);
+        line("");
+        line("Opt-in `staggerRefreshes(true)` (a deviation from the reference: each basis is refreshed as often, at "
+                + "another step of the period), MLP 784-512-512-10:");
+        line("");
+        line("| median step | max step | mean step | max step / reference regular median |");
+        line("|---|---|---|---|");
+        line(String.format(Locale.ROOT, "| %.1f | %.1f | %.1f | %.2f |", Stats.median(t.all()), Stats.max(t.all()),
+                Stats.mean(t.all()), Stats.max(t.all()) / referenceRegular));
+    }
+
+    /** @return SOAP's regular-step median */
+    private double row(String name, Function<IUpdater, MultiLayerNetwork> build, boolean square) {
+        MultiLayerNetwork soapNet = build.apply(new Soap());
+        UpdaterTimer.Timings soap = UpdaterTimer.time(soapNet, warmup, steps, frequency);
+        UpdaterTimer.Timings adam = UpdaterTimer.time(build.apply(new Adam()), warmup, steps, frequency);
+        double regular = Stats.median(soap.regular());
+        double refresh = Stats.median(soap.refresh());
+        line(String.format(Locale.ROOT, "| %s | %.1f | %.1f | %.1f | %.1f | %.2f | %.2f | %.2f |", name, regular,
+                Stats.max(soap.regular()), refresh, Stats.max(soap.refresh()), refresh / regular,
+                Stats.median(adam.all()), Stats.max(adam.all())));
+        if (square) {
+            int w = Integer.parseInt(name.substring(name.lastIndexOf('x') + 1));
+            UpdaterFlops flops = UpdaterFlops.of(soapNet);
+            double amortizedMs = (regular * (frequency - 1) + refresh) / frequency;
+            double regularRate = flops.regular / (regular * 1e6);
+            double amortizedRate = flops.amortized(frequency) / (amortizedMs * 1e6);
+            double gemm = gemmRate.getOrDefault(w, Double.NaN);
+            efficiencyRows.add(String.format(Locale.ROOT, "| %d | %.2f | %.1f | %.1f | %.1f | %.0f%% | %.0f%% |", w,
+                    flops.regular / 1e9, regularRate, amortizedRate, gemm, 100 * regularRate / gemm,
+                    100 * amortizedRate / gemm));
+        }
+        return regular;
+    }
+
+    private void fit() {
+        line("");
+        line("## Whole fit() per step (ms, median)");
+        line("");
+        line("| network | batch | SOAP | Adam | SOAP / Adam |");
+        line("|---|---|---|---|---|");
+        fitRow("MLP 784-512-512-10", BenchNetworks::mlp, new long[] {256, 784});
+        fitRow("CNN conv3x3(32)-conv3x3(64)-dense(128)", BenchNetworks::cnn, new long[] {64, 784});
+    }
+
+    private void fitRow(String name, Function<IUpdater, MultiLayerNetwork> build, long[] shape) {
+        double soap = Stats.median(FitTimer.time(build.apply(new Soap()), shape, warmup, fitSteps));
+        double adam = Stats.median(FitTimer.time(build.apply(new Adam()), shape, warmup, fitSteps));
+        line(String.format(Locale.ROOT, "| %s | %d | %.1f | %.1f | %.2f |", name, shape[0], soap, adam, soap / adam));
+    }
+
+    private void memory() {
+        line("");
+        line("## Memory");
+        line("");
+        line("State per parameter of the MLP 784-512-512-10 (cells of 4 bytes), against `5 + 2n + sum_k 2 d_k^2`:");
+        line("");
+        line("| parameter | n | state cells | formula | bytes |");
+        line("|---|---|---|---|---|");
+        long total = 0;
+        for (MemoryProbe.ParamState p : MemoryProbe.state(BenchNetworks.mlp(new Soap()))) {
+            line(String.format(Locale.ROOT, "| %s | %d | %d | %d | %d |", p.name(), p.length(), p.cells(),
+                    p.formula(), 4 * p.cells()));
+            total += p.cells();
+        }
+        line(String.format(Locale.ROOT, "| total | | %d | | %d |", total, 4 * total));
+        MemoryProbe.Growth g = MemoryProbe.growth(BenchNetworks.square(new Soap(), 256), 100, memorySteps,
+                frequency);
+        line("");
+        line(String.format(Locale.ROOT, "Growth over %d updater calls of a dense 256x256 layer, between call %d and "
+                        + "call %d: heap after GC %+.2f MB (%.1f -> %.1f MB), ND4J off-heap allocations %+.2f MB, "
+                        + "process resident memory %+.2f MB.", g.lastStep(), g.firstStep(), g.lastStep(),
+                (g.heapLast() - g.heapFirst()) / 1e6, g.heapFirst() / 1e6, g.heapLast() / 1e6,
+                (g.offHeapLast() - g.offHeapFirst()) / 1e6, (g.rssLast() - g.rssFirst()) / 1e6));
+    }
+
+    private void line(String s) {
+        System.out.println(s);
+        report.append(s).append('\n');
+    }
+}

@@ -1,0 +1,55 @@
+package io.github.soapdl4j.examples.bench;
+
+import org.deeplearning4j.nn.gradient.DefaultGradient;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Times the updater alone: fresh random gradients go into the network's gradient view (untimed), then the
+ * network's updater turns them into updates (timed), as in {@code fit()} minus forward and backward passes.
+ * Call 0 is SOAP's first call (bases only); the Adam step of call {@code i} is {@code t = i}, and with the
+ * default frequency {@code f} the steps with {@code t % f == 0} refresh every basis.
+ */
+final class UpdaterTimer {
+    /** Timings of the calls after warm-up, split by kind. */
+    record Timings(List<Double> regular, List<Double> refresh) {
+        List<Double> all() {
+            List<Double> all = new ArrayList<>(regular);
+            all.addAll(refresh);
+            return all;
+        }
+    }
+
+    private UpdaterTimer() {
+    }
+
+    /**
+     * @param warmup    calls before timing starts (the first call and JIT warm-up)
+     * @param timed     calls timed
+     * @param frequency the precondition frequency, to classify refresh steps
+     */
+    static Timings time(MultiLayerNetwork net, int warmup, int timed, int frequency) {
+        INDArray grad = net.getFlattenedGradients();
+        INDArray noise = Nd4j.create(DataType.FLOAT, grad.length());
+        List<Double> regular = new ArrayList<>();
+        List<Double> refresh = new ArrayList<>();
+        Nd4j.getRandom().setSeed(12345);
+        for (int call = 0; call < warmup + timed; call++) {
+            Nd4j.randn(noise);
+            grad.assign(noise.reshape(grad.shape()).muli(1e-2));
+            long start = System.nanoTime();
+            net.getUpdater().update(net, new DefaultGradient(grad), call, 0, 1, LayerWorkspaceMgr.noWorkspaces());
+            double ms = (System.nanoTime() - start) / 1e6;
+            if (call >= warmup) {
+                (call % frequency == 0 ? refresh : regular).add(ms);
+            }
+        }
+        return new Timings(regular, refresh);
+    }
+}

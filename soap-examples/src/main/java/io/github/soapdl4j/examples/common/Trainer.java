@@ -1,0 +1,84 @@
+package io.github.soapdl4j.examples.common;
+
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+import java.io.PrintStream;
+import java.util.Locale;
+
+/**
+ * Trains a classifier for a number of epochs, recording the training loss of every step and the held-out
+ * cross-entropy and accuracy every {@code evalEvery} steps and at the end of every epoch. Time spent evaluating
+ * is not counted as training time.
+ */
+public final class Trainer {
+    private final int evalEvery;
+    private final PrintStream log;
+
+    /**
+     * @param evalEvery evaluate after every this many steps (and at each epoch's end)
+     * @param log       where progress lines go
+     */
+    public Trainer(int evalEvery, PrintStream log) {
+        this.evalEvery = evalEvery;
+        this.log = log;
+    }
+
+    /** Trains {@code net} on {@code train}, evaluating on {@code test}; @return what was measured */
+    public RunRecord train(String name, MultiLayerNetwork net, DataSetIterator train, DataSetIterator test,
+                           int epochs) {
+        RunRecord record = new RunRecord(name);
+        long trainingNanos = 0;
+        int iteration = 0;
+        evaluate(record, net, test, 0, 0, 0);
+        for (int epoch = 1; epoch <= epochs; epoch++) {
+            train.reset();
+            while (train.hasNext()) {
+                DataSet batch = train.next();
+                long start = System.nanoTime();
+                net.fit(batch);
+                trainingNanos += System.nanoTime() - start;
+                iteration++;
+                record.addStep(iteration, net.score(), trainingNanos / 1e9);
+                if (iteration % evalEvery == 0 && train.hasNext()) {
+                    evaluate(record, net, test, iteration, epoch, trainingNanos / 1e9);
+                }
+            }
+            evaluate(record, net, test, iteration, epoch, trainingNanos / 1e9);
+        }
+        return record;
+    }
+
+    private void evaluate(RunRecord record, MultiLayerNetwork net, DataSetIterator test, int iteration, int epoch,
+                          double seconds) {
+        double[] lossAndAccuracy = lossAndAccuracy(net, test);
+        record.addEvaluation(iteration, epoch, lossAndAccuracy[0], lossAndAccuracy[1], seconds);
+        String trainLoss = record.steps().isEmpty() ? "  -   "
+                : String.format(Locale.ROOT, "%.4f", record.steps().get(record.steps().size() - 1).loss());
+        log.printf(Locale.ROOT, "%-10s epoch %2d step %5d  train loss %s  held-out loss %.4f  accuracy %.4f  %6.1fs%n",
+                record.name(), epoch, iteration, trainLoss, lossAndAccuracy[0], lossAndAccuracy[1], seconds);
+    }
+
+    /** Mean cross-entropy and accuracy of a softmax classifier, from one forward pass per batch. */
+    public static double[] lossAndAccuracy(MultiLayerNetwork net, DataSetIterator data) {
+        data.reset();
+        double loss = 0;
+        long correct = 0;
+        long count = 0;
+        while (data.hasNext()) {
+            DataSet batch = data.next();
+            INDArray labels = batch.getLabels().castTo(DataType.DOUBLE);
+            INDArray probabilities = net.output(batch.getFeatures(), false).castTo(DataType.DOUBLE);
+            loss -= Transforms.log(Transforms.max(probabilities, 1e-12), false).muli(labels).sumNumber().doubleValue();
+            INDArray predicted = probabilities.argMax(1);
+            INDArray actual = labels.argMax(1);
+            correct += predicted.eq(actual).castTo(DataType.INT).sumNumber().longValue();
+            count += labels.rows();
+        }
+        return new double[] {loss / count, (double) correct / count};
+    }
+}
