@@ -3,7 +3,6 @@ package io.github.soapdl4j;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.learning.GradientUpdater;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.schedule.ISchedule;
 import org.nd4j.shade.jackson.annotation.JsonIgnore;
@@ -166,7 +165,7 @@ public class Soap implements IUpdater {
     }
 
     @Override
-    public GradientUpdater instantiate(INDArray viewArray, boolean initializeViewArray) {
+    public SoapUpdater instantiate(INDArray viewArray, boolean initializeViewArray) {
         SoapUpdater updater = new SoapUpdater(this);
         updater.setStateViewArray(viewArray, viewArray == null ? new long[0] : viewArray.shape(),
                 viewArray == null ? 'c' : viewArray.ordering(), initializeViewArray);
@@ -174,7 +173,7 @@ public class Soap implements IUpdater {
     }
 
     @Override
-    public GradientUpdater instantiate(Map<String, INDArray> updaterState, boolean initializeStateArrays) {
+    public SoapUpdater instantiate(Map<String, INDArray> updaterState, boolean initializeStateArrays) {
         SoapUpdater updater = new SoapUpdater(this);
         updater.setState(updaterState, initializeStateArrays);
         return updater;

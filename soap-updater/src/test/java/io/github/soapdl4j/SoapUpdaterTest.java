@@ -143,6 +143,34 @@ class SoapUpdaterTest {
     }
 
     @Test
+    void reassignedStateArrayIsFollowed() {
+        Soap soap = Soap.builder().preconditionFrequency(2).build().withLayout(LAYOUT);
+        INDArray state = Nd4j.create(DataType.DOUBLE, stateLength(soap));
+        GradientUpdater<Soap> u = soap.instantiate(state, true);
+        Nd4j.getRandom().setSeed(9);
+        INDArray[] grads = new INDArray[6];
+        for (int i = 0; i < grads.length; i++) {
+            grads[i] = Nd4j.randn(DataType.DOUBLE, 15);
+        }
+        for (int i = 0; i < 3; i++) {
+            u.applyUpdater(grads[i].dup(), i, 0);
+        }
+        // What a restore does: a new array, filled with the saved state, handed to the updater.
+        INDArray moved = state.dup();
+        u.setStateViewArray(moved, moved.shape(), 'c', false);
+        state.assign(Double.NaN); // the old array must no longer be read
+        GradientUpdater<Soap> fresh = soap.instantiate(moved.dup(), false);
+        for (int i = 3; i < grads.length; i++) {
+            INDArray a = grads[i].dup();
+            INDArray b = grads[i].dup();
+            u.applyUpdater(a, i, 0);
+            fresh.applyUpdater(b, i, 0);
+            assertTrue(a.equalsWithEps(b, 1e-12), "step " + i);
+            assertTrue(Double.isFinite(a.sumNumber().doubleValue()));
+        }
+    }
+
+    @Test
     void unboundRefuses() {
         GradientUpdater<?> u = new Soap().instantiate((INDArray) null, true);
         IllegalStateException e = assertThrows(IllegalStateException.class,
