@@ -15,8 +15,9 @@ import java.util.Map;
  */
 final class ParameterPreconditioner {
     /**
-     * Relative deviation of {@code ||Q||_F^2} from {@code d} beyond which a basis counts as damaged. Rounding in
-     * float32 stays orders of magnitude below; averaging two bases that differ at all goes above it.
+     * Deviation of a basis column's squared norm from 1 beyond which the basis counts as damaged. Rounding in
+     * float32 (QR, or syev at d = 2048) stays below 1e-4; averaging columns that differ by more than an angle of
+     * about 3.6 degrees goes above it.
      */
     static final double ORTHONORMAL_TOLERANCE = 1e-3;
     private final Soap config;
@@ -191,15 +192,18 @@ final class ParameterPreconditioner {
 
     /**
      * Parameter averaging (ParallelWrapper, Spark) averages the state element-wise, and an average of different
-     * orthonormal matrices is not orthonormal: its squared Frobenius norm falls below {@code d}, which a
-     * basis of this updater's own making meets to rounding. Such a basis is treated as a stale one and
+     * orthonormal matrices is not orthonormal: every column that differed between the averaged bases is shorter
+     * than 1 (half as long for orthogonal columns, zero for opposite signs), while a basis of this updater's own
+     * making has unit columns to rounding. Such a basis is treated as a stale one and
      * refreshed at once, exactly as on a refresh step (one power iteration on the averaged factor from it,
      * V permuted to match, QR), with M carried from it into the new basis.
      */
     private void ensureOrthonormal(int k) {
-        int d = shape.dim(k);
-        double norm = basis[k].norm2Number().doubleValue();
-        if (Math.abs(norm * norm - d) <= ORTHONORMAL_TOLERANCE * d) {
+        // Column by column: the squared norm of each column is a sum of d terms, exact enough in float32, where
+        // the whole matrix's norm (d^2 terms) loses more than the tolerance to rounding for d in the thousands.
+        INDArray columns = basis[k].norm2(0);
+        double deviation = Transforms.abs(columns.muli(columns).subi(1.0), false).maxNumber().doubleValue();
+        if (deviation <= ORTHONORMAL_TOLERANCE) {
             return;
         }
         increment(StateLayout.REPAIRED_BASES);
