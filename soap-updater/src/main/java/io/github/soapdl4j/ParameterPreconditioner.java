@@ -1,6 +1,7 @@
 package io.github.soapdl4j;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.updaters.AdamUpdater;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
@@ -150,34 +151,24 @@ final class ParameterPreconditioner {
                 accumulateFactor(gradient, k, 1 - bs, bs);
             }
         }
-        // 3. moments in the eigenbasis
-        INDArray b = scratchB.flat();
-        INDArray mFlat = m.flat();
-        INDArray vFlat = v.flat();
-        b.assign(gp.flat()).muli(1 - b1);
-        mFlat.muli(b1).addi(b);
-        b.assign(gp.flat()).muli(gp.flat()).muli(1 - b2);
-        vFlat.muli(b2).addi(b);
-        // 4. step size
-        double step = learningRate;
-        if (config.isCorrectBias()) {
-            step *= Math.sqrt(1 - Math.pow(b2, t)) / (1 - Math.pow(b1, t));
-        }
-        // 5. N = projectBack(M / (sqrt(V) + eps)), written over the gradient
-        Transforms.sqrt(b.assign(vFlat), false).addi(config.getEpsilon());
-        INDArray a = scratchA.flat();
-        a.assign(mFlat).divi(b);
+        // 3-5. Adam in the eigenbasis, one fused native op: M and V updated in place, and Gp replaced by
+        // c(t) M / (sqrt(V) + eps) with c(t) = sqrt(1 - b2^t) / (1 - b1^t), the op's bias correction.
+        double c = Math.sqrt(1 - Math.pow(b2, t)) / (1 - Math.pow(b1, t));
+        Nd4j.exec(new AdamUpdater(gp.flat(), v.flat(), m.flat(), 1.0, b1, b2, config.getEpsilon(),
+                (int) Math.min(t - 1, Integer.MAX_VALUE - 1)));
+        // 5. N = projectBack(...), written over the gradient (which already holds it without factors)
         if (rotated) {
             rotate(scratchA, gradient, scratchB, true);
-        } else {
-            g.assign(a);
         }
-        // 6, 7. optional RMS normalization, then the step size
+        // 4, 6, 7. The step size: lr, times c(t) with bias correction; the op's c(t) is divided out again, and
+        // with normalizeGradients N is divided by (1e-30 + its RMS).
+        double step = learningRate * (config.isCorrectBias() ? c : 1);
         if (config.isNormalizeGradients()) {
             double rms = g.norm2Number().doubleValue() / Math.sqrt(shape.length());
-            step /= 1e-30 + rms;
+            g.muli(step / (c * 1e-30 + rms));
+        } else {
+            g.muli(step / c);
         }
-        g.muli(step);
         // 8 (basis part): the due bases are refreshed. The reference takes M back to the original space with
         // the old bases and projects it with the new ones; modes whose basis did not change cancel out of that
         // round trip, so each refreshed mode k turns M by Q_k'^T Q_k alone.
