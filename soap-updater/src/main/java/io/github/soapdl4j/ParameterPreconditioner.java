@@ -358,7 +358,7 @@ final class ParameterPreconditioner {
             double orthoError = calls == 0 ? 0
                     : gram.subi(Nd4j.eye(d).castTo(gram.dataType())).amaxNumber().doubleValue();
             factors.add(new ParameterStats.FactorStats(d, Arrays.stream(lambda).min().orElse(0),
-                    Arrays.stream(lambda).max().orElse(0), refreshes, orthoError));
+                    Arrays.stream(lambda).max().orElse(0), refreshes, phase, orthoError));
         }
         return new ParameterStats(layerName, paramName, layout, shape.toString(), t,
                 Math.round(header.getDouble(StateLayout.SKIPPED_STEPS)),

@@ -40,15 +40,22 @@ public final class ParameterStats {
         private final double minEigenvalue;
         private final double maxEigenvalue;
         private final long refreshes;
+        private final int refreshPhase;
         private final double orthonormalityError;
 
-        FactorStats(int dim, double minEigenvalue, double maxEigenvalue, long refreshes,
+        FactorStats(int dim, double minEigenvalue, double maxEigenvalue, long refreshes, int refreshPhase,
                     double orthonormalityError) {
             this.dim = dim;
             this.minEigenvalue = minEigenvalue;
             this.maxEigenvalue = maxEigenvalue;
             this.refreshes = refreshes;
+            this.refreshPhase = refreshPhase;
             this.orthonormalityError = orthonormalityError;
+        }
+
+        /** @return the step residue mod preconditionFrequency at which this basis is refreshed (0 unless staggered) */
+        public int getRefreshPhase() {
+            return refreshPhase;
         }
 
         /** @return the size of the preconditioned dimension */

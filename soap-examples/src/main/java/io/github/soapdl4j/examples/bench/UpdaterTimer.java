@@ -9,6 +9,8 @@ import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Times the updater alone: fresh random gradients go into the network's gradient view (untimed), then the
@@ -35,10 +37,21 @@ final class UpdaterTimer {
      * @param frequency the precondition frequency, to classify refresh steps
      */
     static Timings time(MultiLayerNetwork net, int warmup, int timed, int frequency) {
+        Map<Integer, List<Double>> byPhase = timeByPhase(net, warmup, timed, frequency);
+        List<Double> regular = new ArrayList<>();
+        byPhase.forEach((phase, ms) -> {
+            if (phase != 0) {
+                regular.addAll(ms);
+            }
+        });
+        return new Timings(regular, byPhase.getOrDefault(0, List.of()));
+    }
+
+    /** @return the timed calls grouped by Adam step mod {@code frequency} */
+    static Map<Integer, List<Double>> timeByPhase(MultiLayerNetwork net, int warmup, int timed, int frequency) {
         INDArray grad = net.getFlattenedGradients();
         INDArray noise = Nd4j.create(DataType.FLOAT, grad.length());
-        List<Double> regular = new ArrayList<>();
-        List<Double> refresh = new ArrayList<>();
+        Map<Integer, List<Double>> byPhase = new TreeMap<>();
         Nd4j.getRandom().setSeed(12345);
         for (int call = 0; call < warmup + timed; call++) {
             Nd4j.randn(noise);
@@ -47,9 +60,9 @@ final class UpdaterTimer {
             net.getUpdater().update(net, new DefaultGradient(grad), call, 0, 1, LayerWorkspaceMgr.noWorkspaces());
             double ms = (System.nanoTime() - start) / 1e6;
             if (call >= warmup) {
-                (call % frequency == 0 ? refresh : regular).add(ms);
+                byPhase.computeIfAbsent(call % frequency, p -> new ArrayList<>()).add(ms);
             }
         }
-        return new Timings(regular, refresh);
+        return byPhase;
     }
 }
