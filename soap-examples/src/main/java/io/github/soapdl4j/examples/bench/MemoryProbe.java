@@ -16,9 +16,15 @@ final class MemoryProbe {
     record ParamState(String name, long length, long cells, long formula) {
     }
 
-    /** Heap and off-heap bytes at two points of a long run. */
-    record Growth(int firstStep, int lastStep, long heapFirst, long heapLast, long offHeapFirst, long offHeapLast,
-                  long rssFirst, long rssLast) {
+    /** Heap (after GC) and ND4J off-heap bytes sampled at evenly spaced calls of a long run. */
+    record Growth(List<Integer> calls, List<Long> heap, List<Long> offHeap) {
+        long heapGrowth() {
+            return heap.get(heap.size() - 1) - heap.get(0);
+        }
+
+        long offHeapGrowth() {
+            return offHeap.get(offHeap.size() - 1) - offHeap.get(0);
+        }
     }
 
     private MemoryProbe() {
@@ -40,15 +46,25 @@ final class MemoryProbe {
         return out;
     }
 
-    /** Runs {@code steps} updater calls, sampling memory after {@code first} and at the end. */
-    static Growth growth(MultiLayerNetwork net, int first, int steps, int frequency) {
-        UpdaterTimer.time(net, 0, first, frequency);
-        long heapFirst = usedHeap();
-        long offFirst = Pointer.totalBytes();
-        long rssFirst = Pointer.physicalBytes();
-        UpdaterTimer.time(net, 0, steps - first, frequency);
-        return new Growth(first, steps, heapFirst, usedHeap(), offFirst, Pointer.totalBytes(), rssFirst,
-                Pointer.physicalBytes());
+    /**
+     * Runs {@code steps} updater calls and samples memory after {@code first} calls and then at {@code samples - 1}
+     * evenly spaced points up to the end. A single pair of samples is at the mercy of when the collector ran;
+     * a series shows whether memory climbs or only wobbles.
+     */
+    static Growth growth(MultiLayerNetwork net, int first, int steps, int frequency, int samples) {
+        List<Integer> calls = new ArrayList<>();
+        List<Long> heap = new ArrayList<>();
+        List<Long> offHeap = new ArrayList<>();
+        int done = 0;
+        for (int i = 0; i < samples; i++) {
+            int target = first + (int) ((long) (steps - first) * i / (samples - 1));
+            UpdaterTimer.time(net, 0, target - done, frequency);
+            done = target;
+            calls.add(done);
+            heap.add(usedHeap());
+            offHeap.add(Pointer.totalBytes());
+        }
+        return new Growth(calls, heap, offHeap);
     }
 
     private static long usedHeap() {

@@ -227,13 +227,19 @@ public final class UpdaterBenchmark implements Callable<Integer> {
         }
         line(String.format(Locale.ROOT, "| total | | %d | | %d |", total, 4 * total));
         MemoryProbe.Growth g = MemoryProbe.growth(BenchNetworks.square(new Soap(), 256), 100, memorySteps,
-                frequency);
+                frequency, 5);
         line("");
-        line(String.format(Locale.ROOT, "Growth over %d updater calls of a dense 256x256 layer, between call %d and "
-                        + "call %d: heap after GC %+.2f MB (%.1f -> %.1f MB), ND4J off-heap allocations %+.2f MB, "
-                        + "process resident memory %+.2f MB.", g.lastStep(), g.firstStep(), g.lastStep(),
-                (g.heapLast() - g.heapFirst()) / 1e6, g.heapFirst() / 1e6, g.heapLast() / 1e6,
-                (g.offHeapLast() - g.offHeapFirst()) / 1e6, (g.rssLast() - g.rssFirst()) / 1e6));
+        line("Memory over " + memorySteps + " updater calls of a dense 256x256 layer (heap used after GC, ND4J "
+                + "off-heap allocations):");
+        line("");
+        line("| call | heap MB | off-heap MB |");
+        line("|---|---|---|");
+        for (int i = 0; i < g.calls().size(); i++) {
+            line(String.format(Locale.ROOT, "| %d | %.2f | %.2f |", g.calls().get(i), g.heap().get(i) / 1e6,
+                    g.offHeap().get(i) / 1e6));
+        }
+        line(String.format(Locale.ROOT, "| growth | %+.2f | %+.2f |", g.heapGrowth() / 1e6,
+                g.offHeapGrowth() / 1e6));
     }
 
     private void line(String s) {

@@ -23,7 +23,7 @@ class UpdaterBenchmarkTest {
         assertEquals(0, code);
         String report = Files.readString(out.toPath());
         for (String section : new String[] {"GEMM rate", "Updater time per step", "arithmetic rate",
-                "fit() per step", "Memory", "dense 64x64", "Growth over 120"}) {
+                "fit() per step", "Memory", "dense 64x64", "Memory over 120", "| growth |"}) {
             assertTrue(report.contains(section), "missing " + section + " in\n" + report);
         }
         assertTrue(!report.contains("NaN |"), "every timing was measured:\n" + report);
