@@ -52,13 +52,15 @@ public final class KerasFineTuneExample implements Callable<Integer> {
     int epochs = 3;
 
     @Option(names = "--batch", description = "minibatch size (default: ${DEFAULT-VALUE})")
-    int batch = 128;
+    int batch = 512;
 
-    @Option(names = "--soap-lr", description = "SOAP's learning rate (default: ${DEFAULT-VALUE})")
+    @Option(names = "--soap-lr", description = "SOAP's learning rate (default: ${DEFAULT-VALUE}, the main job's "
+            + "swept value)")
     double soapLr = 3e-3;
 
-    @Option(names = "--adam-lr", description = "Adam's learning rate (default: ${DEFAULT-VALUE})")
-    double adamLr = 1e-3;
+    @Option(names = "--adam-lr", description = "Adam's learning rate (default: ${DEFAULT-VALUE}, the main job's "
+            + "swept value)")
+    double adamLr = 3e-3;
 
     @Option(names = "--freeze", description = "leading layers kept frozen (default: ${DEFAULT-VALUE})")
     int freeze = 1;
