@@ -3,7 +3,6 @@ package io.github.soapdl4j;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.updaters.AdamUpdater;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -15,12 +14,6 @@ import java.util.Map;
  * the updater state array (layout: {@link StateLayout}). Holds no state of its own beyond views and scratch.
  */
 final class ParameterPreconditioner {
-    /**
-     * Deviation of a basis column's squared norm from 1 beyond which the basis counts as damaged. This updater's
-     * own bases stay within 1.1e-5 of unit columns in float32 (measured for syev and QR at d = 2048, 2e-6 at
-     * d = 64); averaging two bases whose columns differ by more than about 1.2 degrees goes above it.
-     */
-    static final double ORTHONORMAL_TOLERANCE = 1e-4;
     private final Soap config;
     private final PreconditionedShape shape;
     private final INDArray header;
@@ -123,6 +116,9 @@ final class ParameterPreconditioner {
                 }
             }
         }
+        if (shape.anyPreconditioned()) {
+            BasisTag.write(header, basis);
+        }
         gradient.flat().assign(0);
     }
 
@@ -136,10 +132,8 @@ final class ParameterPreconditioner {
         // 1. Gp = project(G). Without factors the eigenbasis is the identity and G is used as it is.
         TensorView gp = gradient;
         if (rotated) {
-            for (int k = 0; k < shape.rank(); k++) {
-                if (factor[k] != null) {
-                    ensureOrthonormal(k);
-                }
+            if (!BasisTag.intact(header)) {
+                repairAveragedBases();
             }
             rotate(gradient, scratchA, scratchB, false);
             gp = scratchA;
@@ -173,32 +167,34 @@ final class ParameterPreconditioner {
         // the old bases and projects it with the new ones; modes whose basis did not change cancel out of that
         // round trip, so each refreshed mode k turns M by Q_k'^T Q_k alone.
         if (rotated) {
+            boolean refreshed = false;
             for (int k = 0; k < shape.rank(); k++) {
                 if (factor[k] != null && t % config.getPreconditionFrequency() == refreshPhase[k]) {
                     refresh(k);
+                    refreshed = true;
                 }
+            }
+            if (refreshed) {
+                BasisTag.write(header, basis);
             }
         }
     }
 
     /**
      * Parameter averaging (ParallelWrapper, Spark) averages the state element-wise, and an average of different
-     * orthonormal matrices is not orthonormal: every column that differed between the averaged bases is shorter
-     * than 1 (half as long for orthogonal columns, zero for opposite signs), while a basis of this updater's own
-     * making has unit columns to rounding. Such a basis is treated as a stale one and
-     * refreshed at once, exactly as on a refresh step (one power iteration on the averaged factor from it,
-     * V permuted to match, QR), with M carried from it into the new basis.
+     * orthonormal matrices is not orthonormal (columns that differed are shorter than 1, zero for opposite
+     * signs). The basis tag tells when that happened; every basis of the parameter is then treated as a stale one
+     * and refreshed at once, exactly as on a refresh step (one power iteration on the averaged factor from the
+     * averaged basis, V permuted to match, QR), with M carried from the averaged basis into the new one.
      */
-    private void ensureOrthonormal(int k) {
-        // Column by column: the squared norm of each column is a sum of d terms, exact enough in float32, where
-        // the whole matrix's norm (d^2 terms) loses more than the tolerance to rounding for d in the thousands.
-        INDArray columns = basis[k].norm2(0);
-        double deviation = Transforms.abs(columns.muli(columns).subi(1.0), false).maxNumber().doubleValue();
-        if (deviation <= ORTHONORMAL_TOLERANCE) {
-            return;
+    private void repairAveragedBases() {
+        for (int k = 0; k < shape.rank(); k++) {
+            if (factor[k] != null) {
+                increment(StateLayout.REPAIRED_BASES);
+                refresh(k);
+            }
         }
-        increment(StateLayout.REPAIRED_BASES);
-        refresh(k);
+        BasisTag.write(header, basis);
     }
 
     /** Refreshes basis k and carries M from the old basis into the new one. */

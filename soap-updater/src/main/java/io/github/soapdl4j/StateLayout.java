@@ -11,21 +11,27 @@ package io.github.soapdl4j;
  *   <li>the number of calls skipped because the gradient held NaN or infinite values;</li>
  *   <li>the number of eigen or QR decompositions that failed (the previous basis was kept);</li>
  *   <li>the number of bases found no longer orthonormal (averaged across workers) and rebuilt;</li>
+ *   <li>a tag of the current bases: {@value #TAG_PAIRS} numbers {@code x} in [1, 2) hashed from their entries,
+ *       each followed by {@code x^2} (see {@link BasisTag});</li>
  *   <li>{@code M}, the first moment in the eigenbasis, {@code n} cells in the parameter's memory order;</li>
  *   <li>{@code V}, the second moment in the eigenbasis, likewise;</li>
  *   <li>for each preconditioned working dimension {@code k} of size {@code d}: the factor {@code GG_k}, then the
  *       basis {@code Q_k}, each {@code d x d} column-major.</li>
  * </ol>
- * The slot size is {@code 5 + 2n + sum_k 2 d_k^2}; {@link Soap#stateSize} may pad it (see there).
+ * The slot size is {@code 13 + 2n + sum_k 2 d_k^2}; {@link Soap#stateSize} may pad it (see there).
  */
 final class StateLayout {
-    /** Cells before {@code M}: the call count (two cells) and three fault counters. */
-    static final int HEADER = 5;
+    /** Pairs of cells in the basis tag. */
+    static final int TAG_PAIRS = 4;
+    /** Cells before {@code M}: the call count (two cells), three fault counters and the basis tag. */
+    static final int HEADER = 5 + 2 * TAG_PAIRS;
     static final int COUNT_LO = 0;
     static final int COUNT_HI = 1;
     static final int SKIPPED_STEPS = 2;
     static final int FAILED_DECOMPOSITIONS = 3;
     static final int REPAIRED_BASES = 4;
+    /** The first cell of the basis tag. */
+    static final int BASIS_TAG = 5;
     /** The split of the call count between its two cells: exact in float32 (24-bit significand). */
     static final long COUNT_SPLIT = 1L << 23;
 

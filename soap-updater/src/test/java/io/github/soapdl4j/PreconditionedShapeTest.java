@@ -34,7 +34,7 @@ class PreconditionedShapeTest {
         assertArrayEquals(new int[] {8, 20}, s.dims());
         assertTrue(s.isPreconditioned(0));
         assertFalse(s.isPreconditioned(1));
-        assertEquals(5 + 2 * 160 + 2 * 64, StateLayout.size(s));
+        assertEquals(StateLayout.HEADER + 2 * 160 + 2 * 64, StateLayout.size(s));
     }
 
     @Test
@@ -61,8 +61,8 @@ class PreconditionedShapeTest {
     void stateSizeIsThePerParameterFormula() {
         Soap soap = new Soap().withLayout(java.util.List.of(
                 new ParamLayout("W", new long[] {6, 8}, 'f'), new ParamLayout("b", new long[] {8}, 'c')));
-        assertEquals(5 + 2 * 48 + 2 * 36 + 2 * 64, soap.stateSize(48));
-        assertEquals(5 + 2 * 8, soap.stateSize(8));
+        assertEquals(StateLayout.HEADER + 2 * 48 + 2 * 36 + 2 * 64, soap.stateSize(48));
+        assertEquals(StateLayout.HEADER + 2 * 8, soap.stateSize(8));
         assertEquals(0, new Soap().stateSize(48), "unbound configurations hold no state");
     }
 }

@@ -32,7 +32,7 @@ class SoapUpdaterTest {
         assertEquals(0.0, g.norm2Number().doubleValue(), "the first call returns no update");
         assertEquals(1.0, state.getDouble(0), "call count after the first call");
         // W's factors are set, and Q_0 (4x4 at the end of W's slot) is orthonormal.
-        INDArray q0 = Views.fOrder(state, 5 + 24 + 16, 4, 4);
+        INDArray q0 = Views.fOrder(state, StateLayout.HEADER + 24 + 16, 4, 4);
         assertTrue(q0.transpose().mmul(q0).equalsWithEps(Nd4j.eye(4).castTo(DataType.DOUBLE), 1e-10));
 
         INDArray g2 = Nd4j.randn(DataType.DOUBLE, 15);
@@ -87,25 +87,49 @@ class SoapUpdaterTest {
 
     @Test
     void averagedBasisIsRebuiltOrthonormal() {
-        Soap soap = new Soap().withLayout(LAYOUT);
+        // Two workers start from one state, each refreshes its bases from its own gradients, and their states are
+        // averaged element-wise, as ParallelWrapper and Spark do.
+        Soap soap = Soap.builder().preconditionFrequency(2).build().withLayout(LAYOUT);
         INDArray state = Nd4j.create(DataType.DOUBLE, stateLength(soap));
         GradientUpdater<?> u = soap.instantiate(state, true);
         for (int i = 0; i < 3; i++) {
             u.applyUpdater(Nd4j.randn(DataType.DOUBLE, 15), i, 0);
         }
-        // What ParallelWrapper does to a basis: the element-wise mean of two different orthonormal matrices.
-        INDArray q0 = Views.fOrder(state, 5 + 24 + 16, 4, 4);
-        INDArray other = Nd4j.randn(DataType.DOUBLE, 4, 4);
-        INDArray otherQ = Nd4j.create(DataType.DOUBLE, new long[] {4, 4}, 'f');
-        assertTrue(new Decompositions(4, DataType.DOUBLE).orthonormalFactor(other, otherQ));
-        q0.addi(otherQ).muli(0.5);
-        assertTrue(Math.abs(Math.pow(q0.norm2Number().doubleValue(), 2) - 4) > 1e-2);
+        INDArray otherState = state.dup();
+        GradientUpdater<?> other = soap.instantiate(otherState, false);
+        for (int i = 3; i < 5; i++) {
+            u.applyUpdater(Nd4j.randn(DataType.DOUBLE, 15), i, 0);
+            other.applyUpdater(Nd4j.randn(DataType.DOUBLE, 15).muli(-3), i, 0);
+        }
+        INDArray q0 = Views.fOrder(state, StateLayout.HEADER + 24 + 16, 4, 4);
+        assertTrue(q0.distance2(Views.fOrder(otherState, StateLayout.HEADER + 24 + 16, 4, 4)) > 1e-3,
+                "the workers' bases differ");
+        state.addi(otherState).muli(0.5);
+        INDArray gram = q0.transpose().mmul(q0);
+        assertTrue(!gram.equalsWithEps(Nd4j.eye(4).castTo(DataType.DOUBLE), 1e-6), "the average is not orthonormal");
 
         INDArray g = Nd4j.randn(DataType.DOUBLE, 15);
-        u.applyUpdater(g, 3, 0);
+        u.applyUpdater(g, 5, 0);
         assertTrue(q0.transpose().mmul(q0).equalsWithEps(Nd4j.eye(4).castTo(DataType.DOUBLE), 1e-10));
-        assertEquals(1.0, state.getDouble(StateLayout.REPAIRED_BASES));
+        assertEquals(2.0, state.getDouble(StateLayout.REPAIRED_BASES), "both of W's bases rebuilt");
         assertTrue(Double.isFinite(g.sumNumber().doubleValue()));
+        // Rebuilt bases carry a fresh tag: the next step does not rebuild them again.
+        u.applyUpdater(Nd4j.randn(DataType.DOUBLE, 15), 6, 0);
+        assertEquals(2.0, state.getDouble(StateLayout.REPAIRED_BASES));
+    }
+
+    @Test
+    void averagingIdenticalStatesChangesNothing() {
+        Soap soap = Soap.builder().preconditionFrequency(2).build().withLayout(LAYOUT);
+        INDArray state = Nd4j.create(DataType.FLOAT, stateLength(soap));
+        GradientUpdater<?> u = soap.instantiate(state, true);
+        for (int i = 0; i < 4; i++) {
+            u.applyUpdater(Nd4j.randn(DataType.FLOAT, 15), i, 0);
+        }
+        // Three workers whose bases agree: the float32 mean of three equal cells may differ from them by rounding.
+        state.muli(3).divi(3);
+        u.applyUpdater(Nd4j.randn(DataType.FLOAT, 15), 4, 0);
+        assertEquals(0.0, state.getDouble(StateLayout.REPAIRED_BASES));
     }
 
     @Test
@@ -115,7 +139,7 @@ class SoapUpdaterTest {
         GradientUpdater<?> u = soap.instantiate(state, true);
         u.applyUpdater(Nd4j.randn(DataType.FLOAT, 15), 0, 0);
         // Poison W's second factor (3x3 GG_1 after Q_0): its refresh cannot produce a finite basis.
-        long gg1 = 5 + 24 + 2 * 16;
+        long gg1 = StateLayout.HEADER + 24 + 2 * 16;
         INDArray q1 = Views.fOrder(state, gg1 + 9, 3, 3);
         INDArray q1Before = q1.dup();
         state.putScalar(gg1 + 4, Float.POSITIVE_INFINITY);

@@ -128,6 +128,6 @@ class ConfigurationSerializationTest {
         assertEquals(bound, bound.clone());
         assertEquals(bound.getLayout(), bound.clone().getLayout());
         // mergeDims with max 64 keeps [3, 40] (3 * 40 > 64): two factors of 3x3 and 40x40.
-        assertEquals(5 + 2 * 120 + 2 * 9 + 2 * 1600, bound.stateSize(120));
+        assertEquals(13 + 2 * 120 + 2 * 9 + 2 * 1600, bound.stateSize(120));
     }
 }

@@ -113,8 +113,8 @@ class LayerVarietyTest {
                 TestNets.randomData(4, DataType.FLOAT, new long[] {6, 8, 5}, 3), List.of());
         Soap soap = (Soap) net.getLayer(0).getConfig().getUpdaterByParam("Wq");
         // Wq [2,4,8] and Wo [8,8] both hold 64 elements: both get the larger of their two state sizes.
-        long wq = 5 + 2 * 64 + 2 * (4 + 16 + 64);
-        long wo = 5 + 2 * 64 + 2 * (64 + 64);
+        long wq = 13 + 2 * 64 + 2 * (4 + 16 + 64);
+        long wo = 13 + 2 * 64 + 2 * (64 + 64);
         assertEquals(Math.max(wq, wo), soap.stateSize(64));
     }
 

@@ -25,7 +25,7 @@ class StateMemoryTest {
         long params = net.numParams();
         long factors = 784L * 784 + 4L * 512 * 512 + 10L * 10;
         assertEquals(669_706, params);
-        assertEquals(6 * 5 + 2 * params + 2 * factors, net.getUpdater().getStateViewArray().length());
-        assertEquals(4_666_106, net.getUpdater().getStateViewArray().length());
+        assertEquals(6 * 13 + 2 * params + 2 * factors, net.getUpdater().getStateViewArray().length());
+        assertEquals(4_666_154, net.getUpdater().getStateViewArray().length());
     }
 }

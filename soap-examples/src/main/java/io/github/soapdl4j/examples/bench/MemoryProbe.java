@@ -30,12 +30,12 @@ final class MemoryProbe {
     private MemoryProbe() {
     }
 
-    /** Per SOAP parameter: the cells {@code stateSize} gave it and {@code 5 + 2n + sum_k 2 d_k^2}. */
+    /** Per SOAP parameter: the cells {@code stateSize} gave it and {@code 13 + 2n + sum_k 2 d_k^2}. */
     static List<ParamState> state(MultiLayerNetwork net) {
         List<ParamState> out = new ArrayList<>();
         for (ParameterStats p : SoapStats.of(net)) {
             long n = p.getLayout().length();
-            long formula = 5 + 2 * n;
+            long formula = 13 + 2 * n;
             for (ParameterStats.FactorStats f : p.getFactors()) {
                 formula += 2L * f.getDim() * f.getDim();
             }

@@ -215,7 +215,7 @@ public final class UpdaterBenchmark implements Callable<Integer> {
         line("");
         line("## Memory");
         line("");
-        line("State per parameter of the MLP 784-512-512-10 (cells of 4 bytes), against `5 + 2n + sum_k 2 d_k^2`:");
+        line("State per parameter of the MLP 784-512-512-10 (cells of 4 bytes), against `13 + 2n + sum_k 2 d_k^2`:");
         line("");
         line("| parameter | n | state cells | formula | bytes |");
         line("|---|---|---|---|---|");
