@@ -41,6 +41,11 @@ class SparkTrainingTest {
     private static final int CLASSES = 4;
     private static final int HIDDEN = 16;
     private static final int BATCH = 32;
+    /**
+     * A whole number of averaging periods (workers x averaging frequency minibatches): otherwise the training
+     * master makes fewer, larger splits and each worker stops after {@code averagingFrequency} minibatches of its
+     * share, silently skipping part of every epoch and breaking the equal budget.
+     */
     private static final int TRAIN_BATCHES = 64;
     private static final int EPOCHS = 10;
     private static final int AVERAGING_FREQUENCY = 16;
@@ -56,6 +61,8 @@ class SparkTrainingTest {
     static void startSpark() {
         // Two Spark task threads, each running ND4J ops that would start their own OpenMP teams, oversubscribe a
         // small machine badly (a SOAP step took 5x longer on 2 shared cores); one ND4J and BLAS thread per task.
+        // The OpenMP setting holds for this (the driver's) thread, which runs the single-worker baseline; Nd4j
+        // is touched first because NativeOpsHolder fails unless the backend is already loaded.
         previousThreads = Nd4j.getEnvironment().maxThreads();
         previousBlasThreads = Nd4j.factory().blas().getMaxThreads();
         Nd4j.getEnvironment().setMaxThreads(1);

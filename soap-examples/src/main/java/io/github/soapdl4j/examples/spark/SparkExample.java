@@ -82,8 +82,9 @@ public final class SparkExample implements Callable<Integer> {
     @Option(names = "--hidden", description = "width of the MLP's hidden layer (default: ${DEFAULT-VALUE})")
     int hidden = 128;
 
-    @Option(names = "--train-limit", description = "training examples used (default: ${DEFAULT-VALUE})")
-    int trainLimit = 6_000;
+    @Option(names = "--train-limit", description = "training examples used, rounded down to whole averaging "
+            + "periods of all workers (default: ${DEFAULT-VALUE})")
+    int trainLimit = 6_400;
 
     @Option(names = "--test-limit", description = "held-out examples used (default: ${DEFAULT-VALUE})")
     int testLimit = 2_000;
@@ -123,6 +124,21 @@ public final class SparkExample implements Callable<Integer> {
         JavaSparkContext sc = new JavaSparkContext(conf);
         try {
             int workers = sc.defaultParallelism();
+            // Each split of an epoch holds workers x averagingFrequency minibatches only when the data divide
+            // evenly: otherwise the training master makes fewer, larger splits and every worker silently stops
+            // after averagingFrequency minibatches of its share, skipping the rest of the epoch. Whole periods
+            // keep the Spark run on exactly the minibatches the single-worker run sees.
+            int period = workers * averagingFrequency;
+            int usable = train.size() / period * period;
+            if (usable == 0) {
+                throw new IllegalArgumentException(train.size() + " minibatches are fewer than one averaging period "
+                        + "(" + workers + " workers x " + averagingFrequency + ")");
+            }
+            if (usable < train.size()) {
+                System.out.printf(Locale.ROOT, "Using %d of %d minibatches: whole averaging periods of %d%n", usable,
+                        train.size(), period);
+                train = new ArrayList<>(train.subList(0, usable));
+            }
             System.out.printf(Locale.ROOT, "Fashion-MNIST from %s: %d minibatches of %d, %d held-out examples; "
                     + "%d epochs; Spark %s (%d workers), averaging every %d minibatches%n", data.directory(),
                     train.size(), batch, test.numExamples(), epochs, master, workers, averagingFrequency);
