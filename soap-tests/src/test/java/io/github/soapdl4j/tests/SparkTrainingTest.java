@@ -35,6 +35,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * updater state averaged too). The averaged state holds averaged eigenbases, which are not orthonormal; the
  * updater must rebuild them before use. Measured against plain {@code net.fit} on one worker over the same
  * minibatches for the same number of epochs.
+ *
+ * <p>Measured on this set-up (held-out loss, Spark over single worker, seeds 1-3): SOAP 1.050-1.069 at averaging
+ * frequency 16, 1.079-1.083 at 8, 1.065-1.087 at 4, 1.02 with twice the data; Adam under the same set-up
+ * 0.997-1.014. Single-worker SOAP on twice the batch (half the steps, what averaging two workers resembles)
+ * costs 1%, and discarding the updater state at every averaging ({@code saveUpdater(false)}) costs 2-5%: most
+ * of SOAP's extra cost is averaging eigenbases (and the moments expressed in them) that differ between workers,
+ * down to column signs (an averaged column near zero, orthonormality error about 1).
  */
 class SparkTrainingTest {
     private static final int FEATURES = 10;
