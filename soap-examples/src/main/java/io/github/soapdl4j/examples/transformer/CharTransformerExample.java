@@ -58,11 +58,11 @@ public final class CharTransformerExample implements Callable<Integer> {
 
     @Option(names = "--soap-lr", description = "SOAP's learning rate (default: ${DEFAULT-VALUE}, from the sweep "
             + "in README.md)")
-    double soapLr = 3e-3;
+    double soapLr = 1e-3;
 
     @Option(names = "--adam-lr", description = "Adam's learning rate (default: ${DEFAULT-VALUE}, from the sweep "
             + "in README.md)")
-    double adamLr = 3e-3;
+    double adamLr = 1e-3;
 
     @Option(names = "--weight-decay", description = "decoupled weight decay of every weight matrix, both "
             + "optimizers (default: ${DEFAULT-VALUE})")

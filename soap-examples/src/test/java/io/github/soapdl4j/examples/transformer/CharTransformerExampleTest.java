@@ -12,6 +12,7 @@ import java.io.StringWriter;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -63,7 +64,7 @@ class CharTransformerExampleTest {
         while (a.hasNext()) {
             assertEquals(a.next().getFeatures(0), b.next().getFeatures(0));
         }
-        assertTrue(!b.hasNext());
+        assertFalse(b.hasNext());
     }
 
     private static void assertNonEmpty(File f) {
