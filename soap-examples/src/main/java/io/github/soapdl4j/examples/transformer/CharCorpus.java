@@ -3,6 +3,7 @@ package io.github.soapdl4j.examples.transformer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.TreeSet;
 
 /**
@@ -34,8 +35,8 @@ public final class CharCorpus {
         }
         int[] all = text.chars().map(c -> indexOf[c]).toArray();
         int split = (int) Math.round(all.length * (1 - validationFraction));
-        train = java.util.Arrays.copyOfRange(all, 0, split);
-        validation = java.util.Arrays.copyOfRange(all, split, all.length);
+        train = Arrays.copyOfRange(all, 0, split);
+        validation = Arrays.copyOfRange(all, split, all.length);
     }
 
     /** @return {@code text} split so that its last {@code validationFraction} is the validation part */
