@@ -3,8 +3,10 @@ package io.github.soapdl4j.examples.common;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.dataset.adapter.MultiDataSetIteratorAdapter;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 import java.io.PrintStream;
@@ -31,6 +33,18 @@ public final class Trainer {
     /** Trains {@code net} on {@code train}, evaluating on {@code test}; @return what was measured */
     public RunRecord train(String name, MultiLayerNetwork net, DataSetIterator train, DataSetIterator test,
                            int epochs) {
+        return train(name, Classifier.of(net), new MultiDataSetIteratorAdapter(train),
+                new MultiDataSetIteratorAdapter(test), epochs);
+    }
+
+    /**
+     * Trains any {@link Classifier} (a {@code ComputationGraph} with several inputs, say) on {@code train},
+     * evaluating on {@code test}; an epoch is one pass of {@code train} from its {@code reset()}.
+     *
+     * @return what was measured
+     */
+    public RunRecord train(String name, Classifier net, MultiDataSetIterator train, MultiDataSetIterator test,
+                           int epochs) {
         RunRecord record = new RunRecord(name);
         long trainingNanos = 0;
         int iteration = 0;
@@ -38,12 +52,12 @@ public final class Trainer {
         for (int epoch = 1; epoch <= epochs; epoch++) {
             train.reset();
             while (train.hasNext()) {
-                DataSet batch = train.next();
+                MultiDataSet batch = train.next();
                 long start = System.nanoTime();
-                net.fit(batch);
+                double loss = net.fit(batch);
                 trainingNanos += System.nanoTime() - start;
                 iteration++;
-                record.addStep(iteration, net.score(), trainingNanos / 1e9);
+                record.addStep(iteration, loss, trainingNanos / 1e9);
                 if (iteration % evalEvery == 0 && train.hasNext()) {
                     evaluate(record, net, test, iteration, epoch, trainingNanos / 1e9);
                 }
@@ -53,7 +67,7 @@ public final class Trainer {
         return record;
     }
 
-    private void evaluate(RunRecord record, MultiLayerNetwork net, DataSetIterator test, int iteration, int epoch,
+    private void evaluate(RunRecord record, Classifier net, MultiDataSetIterator test, int iteration, int epoch,
                           double seconds) {
         double[] lossAndAccuracy = lossAndAccuracy(net, test);
         record.addEvaluation(iteration, epoch, lossAndAccuracy[0], lossAndAccuracy[1], seconds);
@@ -64,15 +78,15 @@ public final class Trainer {
     }
 
     /** Mean cross-entropy and accuracy of a softmax classifier, from one forward pass per batch. */
-    public static double[] lossAndAccuracy(MultiLayerNetwork net, DataSetIterator data) {
+    public static double[] lossAndAccuracy(Classifier net, MultiDataSetIterator data) {
         data.reset();
         double loss = 0;
         long correct = 0;
         long count = 0;
         while (data.hasNext()) {
-            DataSet batch = data.next();
-            INDArray labels = batch.getLabels().castTo(DataType.DOUBLE);
-            INDArray probabilities = net.output(batch.getFeatures(), false).castTo(DataType.DOUBLE);
+            MultiDataSet batch = data.next();
+            INDArray labels = batch.getLabels(0).castTo(DataType.DOUBLE);
+            INDArray probabilities = net.probabilities(batch).castTo(DataType.DOUBLE);
             loss -= Transforms.log(Transforms.max(probabilities, 1e-12), false).muli(labels).sumNumber().doubleValue();
             INDArray predicted = probabilities.argMax(1);
             INDArray actual = labels.argMax(1);
