@@ -77,6 +77,11 @@ public final class Trainer {
                 record.name(), epoch, iteration, trainLoss, lossAndAccuracy[0], lossAndAccuracy[1], seconds);
     }
 
+    /** As {@link #lossAndAccuracy(Classifier, MultiDataSetIterator)}, for a network and a plain iterator. */
+    public static double[] lossAndAccuracy(MultiLayerNetwork net, DataSetIterator data) {
+        return lossAndAccuracy(Classifier.of(net), new MultiDataSetIteratorAdapter(data));
+    }
+
     /** Mean cross-entropy and accuracy of a softmax classifier, from one forward pass per batch. */
     public static double[] lossAndAccuracy(Classifier net, MultiDataSetIterator data) {
         data.reset();
