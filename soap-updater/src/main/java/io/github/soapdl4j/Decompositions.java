@@ -5,6 +5,7 @@ import org.nd4j.linalg.api.blas.impl.BaseLapack;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * The two decompositions SOAP needs, through ND4J's LAPACK bindings, for {@code d x d} matrices: eigenvectors
@@ -57,6 +58,7 @@ final class Decompositions {
         work.assign(factor);
         if (symmetricEigen()) {
             Nd4j.pullRows(work, basis, 0, reversed);
+            canonicalSigns(basis);
             return true;
         }
         return retryInDouble() && doublePrecision.eigenvectorsDescending(factor, basis);
@@ -75,6 +77,20 @@ final class Decompositions {
             return true;
         }
         return retryInDouble() && doublePrecision.orthonormalFactor(a, basis);
+    }
+
+    /**
+     * Flips each eigenvector whose entries sum to less than zero. An eigenvector's sign is arbitrary, and the
+     * trajectory does not depend on it (M starts at zero in the first basis; later refreshes by QR inherit the
+     * sign convention of Householder reflections, which does not depend on the signs of the input columns). But
+     * workers whose states are averaged (ParallelWrapper, Spark) should agree on it: opposite signs average a
+     * shared direction to zero, and its momentum with it.
+     */
+    private void canonicalSigns(INDArray basis) {
+        INDArray signs = Transforms.sign(basis.sum(true, 0), false);
+        // A column that sums to exactly zero keeps its sign.
+        signs.addi(signs.eq(0).castTo(signs.dataType()));
+        basis.muliRowVector(signs);
     }
 
     /** syev on {@code work}: eigenvectors replace it, eigenvalues (ascending) go to {@code eigenvalues}. */
