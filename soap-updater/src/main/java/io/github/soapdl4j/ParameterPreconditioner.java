@@ -87,7 +87,10 @@ final class ParameterPreconditioner {
         if (gradient == null || !gradient.sameMemory(grad, from)) {
             gradient = new TensorView(grad, from, shape);
         }
-        if (!Double.isFinite(gradient.flat().sumNumber().doubleValue())) {
+        // The sum of absolute values is finite exactly when every entry is (it cannot overflow for finite
+        // float32 gradients of fewer than 1e6 entries below 1e32). BLAS asum, unlike ND4J's own reductions, runs
+        // on the threads that the GEMMs before it leave spinning instead of competing with them.
+        if (!Double.isFinite(Nd4j.getBlasWrapper().asum(gradient.flat()))) {
             // A NaN or infinite gradient would poison every moment and factor for good: skip this parameter's
             // step entirely and count it.
             gradient.flat().assign(0);

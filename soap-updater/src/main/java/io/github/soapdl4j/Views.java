@@ -29,6 +29,8 @@ final class Views {
             throw new IllegalArgumentException("View [" + from + ", " + (from + length) + ") exceeds an array of "
                     + flat.length() + " elements");
         }
-        return Nd4j.create(flat.data(), shape, strides, flat.offset() + from, 1, 'f');
+        // A vector is the same memory in either order; 'c' keeps ND4J's element-wise ops on their fast path when
+        // the other operands are ordinary 'c' vectors.
+        return Nd4j.create(flat.data(), shape, strides, flat.offset() + from, 1, shape.length == 1 ? 'c' : 'f');
     }
 }
