@@ -105,7 +105,7 @@ final class Decompositions {
 
     /** geqrf + orgqr on {@code work}: its orthonormal factor replaces it. */
     private boolean qrInPlace() {
-        try {
+        try (ThreadLimit blasThreads = ThreadLimit.BLAS.enter()) {
             Lapack lapack = Nd4j.getBlasWrapper().lapack();
             if (lapack instanceof BaseLapack) {
                 // geqrf() also copies R out with one put() per row, which costs as much as the decomposition;

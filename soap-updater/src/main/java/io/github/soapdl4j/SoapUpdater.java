@@ -81,7 +81,7 @@ public class SoapUpdater implements GradientUpdater<Soap> {
         // DL4J calls updaters inside its training workspaces; scratch buffers and the views cached on first use
         // must outlive the workspace's cycle, so everything here is allocated outside of it.
         try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces();
-             ElementwiseThreads threads = ElementwiseThreads.limit()) {
+             ThreadLimit threads = ThreadLimit.ND4J_OPS.enter()) {
             List<ParameterPreconditioner> params = parameters();
             if (gradient.length() != parameterCount) {
                 throw new IllegalStateException("Soap updater block of " + parameterCount + " parameters (from its "
