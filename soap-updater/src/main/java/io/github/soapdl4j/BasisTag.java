@@ -5,7 +5,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /**
  * A fingerprint of one parameter's eigenbases, kept in its state header ({@link StateLayout#BASIS_TAG}) so that
  * element-wise averaging of the state across workers (ParallelWrapper, Spark) is noticed at the cost of reading
- * two cells per step.
+ * {@code 2 * TAG_PAIRS} cells per step instead of a pass over every basis.
  *
  * <p>The tag is {@link StateLayout#TAG_PAIRS} numbers {@code x} in [1, 2) hashed from the bit patterns of a few
  * entries of every basis, each stored with its square. Identical bases give identical tags, and averaging

@@ -17,9 +17,9 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * previous basis.
  */
 final class Decompositions {
-    private final int d;
     /** The largest size whose QR runs with OpenBLAS limited by {@link ThreadLimit#BLAS}. */
     static final int SINGLE_THREAD_QR_MAX_DIM = 1024;
+    private final int d;
     private final INDArray work;
     private final INDArray r;
     private final INDArray eigenvalues;

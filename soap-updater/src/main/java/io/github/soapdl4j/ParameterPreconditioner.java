@@ -170,15 +170,10 @@ final class ParameterPreconditioner {
         // the old bases and projects it with the new ones; modes whose basis did not change cancel out of that
         // round trip, so each refreshed mode k turns M by Q_k'^T Q_k alone.
         if (rotated) {
-            boolean refreshed = false;
             for (int k = 0; k < shape.rank(); k++) {
                 if (factor[k] != null && t % config.getPreconditionFrequency() == refreshPhase[k]) {
                     refresh(k);
-                    refreshed = true;
                 }
-            }
-            if (refreshed) {
-                BasisTag.write(header, basis);
             }
         }
     }
@@ -197,7 +192,6 @@ final class ParameterPreconditioner {
                 refresh(k);
             }
         }
-        BasisTag.write(header, basis);
     }
 
     /** Refreshes basis k and carries M from the old basis into the new one. */
@@ -208,6 +202,8 @@ final class ParameterPreconditioner {
         previous.assign(basis[k]);
         refreshBasis(k);
         changeBasisOfM(k, previous);
+        // Every change of a basis renews the tag, so that only averaging can leave one that does not match.
+        BasisTag.write(header, basis);
         refreshNanos += System.nanoTime() - start;
     }
 
