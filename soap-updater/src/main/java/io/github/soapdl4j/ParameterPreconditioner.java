@@ -207,13 +207,25 @@ final class ParameterPreconditioner {
         refreshNanos += System.nanoTime() - start;
     }
 
-    /** {@code M = M x_k (Q_k^T previous)}: M from the basis {@code previous} into the current {@code Q_k}. */
+    /**
+     * {@code M = M x_k C} with {@code C = Q_k^T previous}: M from the basis {@code previous} into the current
+     * {@code Q_k}, that is {@code M_(k) = C M_(k)} for the mode-k unfolding.
+     */
     private void changeBasisOfM(int k, INDArray previous) {
         INDArray change = decompositions[k].product();
         Nd4j.gemm(basis[k], previous, change, true, false, 1.0, 0.0);
-        single[k] = change;
-        rotate(m, scratchA, scratchB, single, true);
-        single[k] = null;
+        int r = shape.rank();
+        if (k == 0) {
+            Nd4j.gemm(change, m.front(0), scratchA.front(0), false, false, 1.0, 0.0);
+        } else if (k == r - 1) {
+            // The last working dimension is the slowest, so back(k) is the transposed unfolding.
+            Nd4j.gemm(m.back(k), change, scratchA.back(k), false, true, 1.0, 0.0);
+        } else {
+            // A middle mode: the full rotation, every other mode passed through by a transposing copy.
+            single[k] = change;
+            rotate(m, scratchA, scratchB, single, true);
+            single[k] = null;
+        }
         m.flat().assign(scratchA.flat());
     }
 
