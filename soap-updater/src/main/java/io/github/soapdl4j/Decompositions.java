@@ -4,6 +4,7 @@ import org.nd4j.linalg.api.blas.Lapack;
 import org.nd4j.linalg.api.blas.impl.BaseLapack;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.reduce3.Dot;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
@@ -140,6 +141,16 @@ final class Decompositions {
         return true;
     }
 
+    /**
+     * @return {@code diag(q^T p)}: with {@code p = GG q}, the Rayleigh quotients of the columns of {@code q}, that
+     *         is the eigenvalues of {@code GG} estimated in the basis {@code q}
+     */
+    double[] columnDots(INDArray q, INDArray p) {
+        // One reduction over both matrices, instead of an element-wise product and a column sum.
+        Nd4j.exec(new Dot(q, p, eigenvalues, 0));
+        return eigenvalues.toDoubleVector();
+    }
+
     /** @return a {@code d x d} column-major buffer for the caller to build a QR input in */
     INDArray qrInput() {
         return input;
@@ -148,11 +159,6 @@ final class Decompositions {
     /** @return a {@code d x d} column-major scratch matrix that only the caller uses between decompositions */
     INDArray product() {
         return r;
-    }
-
-    /** @return a {@code d x d} column-major scratch matrix that the next decomposition overwrites */
-    INDArray temporary() {
-        return work;
     }
 
     static boolean allFinite(INDArray a) {

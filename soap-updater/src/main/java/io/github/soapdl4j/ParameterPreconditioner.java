@@ -6,6 +6,7 @@ import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -32,6 +33,13 @@ final class ParameterPreconditioner {
     private final int[] refreshPhase;
     /** Per-mode matrices for a rotation that changes one mode; all null between uses. */
     private final INDArray[] single;
+    /** The modes being refreshed, their new column orders, and the arguments of their QR decompositions. */
+    private final boolean[] due;
+    private final int[][] order;
+    private final Decompositions[] qrJobs;
+    private final INDArray[] qrInputs;
+    private final INDArray[] qrOutputs;
+    private final boolean[] qrSucceeded;
     private TensorView gradient;
     /** Diagnostics only (not state): time spent in refreshes by this object since it was created. */
     private long refreshNanos;
@@ -45,7 +53,7 @@ final class ParameterPreconditioner {
      * @param firstFactor    how many factors the block's earlier parameters hold (for staggered refreshes)
      */
     ParameterPreconditioner(Soap config, PreconditionedShape shape, INDArray state, long slotOffset,
-                            INDArray scratchA, INDArray scratchB, Map<Integer, Decompositions> decompositions,
+                            INDArray scratchA, INDArray scratchB, Map<Integer, List<Decompositions>> decompositions,
                             int firstFactor) {
         this.config = config;
         this.shape = shape;
@@ -59,6 +67,13 @@ final class ParameterPreconditioner {
         this.scratchBFront3 = new INDArray[r];
         this.refreshPhase = new int[r];
         this.single = new INDArray[r];
+        this.due = new boolean[r];
+        this.order = new int[r][];
+        this.qrJobs = new Decompositions[r];
+        this.qrInputs = new INDArray[r];
+        this.qrOutputs = new INDArray[r];
+        this.qrSucceeded = new boolean[r];
+        Map<Integer, Integer> sameSize = new HashMap<>();
         int factorIndex = firstFactor;
         for (int k = 0; k < r; k++) {
             if (shape.isPreconditioned(k)) {
@@ -67,8 +82,14 @@ final class ParameterPreconditioner {
                 long off = slotOffset + StateLayout.offsetFactor(shape, k);
                 factor[k] = Views.fOrder(state, off, d, d);
                 basis[k] = Views.fOrder(state, off + (long) d * d, d, d);
-                this.decompositions[k] = decompositions.computeIfAbsent(d,
-                        size -> new Decompositions(size, state.dataType()));
+                // Factors of one parameter may be decomposed at the same time (ConcurrentQr), so each gets its own
+                // work buffers; the block's parameters, refreshed one after the other, share them.
+                int nth = sameSize.merge(d, 1, Integer::sum) - 1;
+                List<Decompositions> ofSize = decompositions.computeIfAbsent(d, size -> new ArrayList<>());
+                while (ofSize.size() <= nth) {
+                    ofSize.add(new Decompositions(d, state.dataType()));
+                }
+                this.decompositions[k] = ofSize.get(nth);
             }
         }
         this.scratchA = new TensorView(scratchA, shape);
@@ -170,10 +191,13 @@ final class ParameterPreconditioner {
         // the old bases and projects it with the new ones; modes whose basis did not change cancel out of that
         // round trip, so each refreshed mode k turns M by Q_k'^T Q_k alone.
         if (rotated) {
+            boolean any = false;
             for (int k = 0; k < shape.rank(); k++) {
-                if (factor[k] != null && t % config.getPreconditionFrequency() == refreshPhase[k]) {
-                    refresh(k);
-                }
+                due[k] = factor[k] != null && t % config.getPreconditionFrequency() == refreshPhase[k];
+                any |= due[k];
+            }
+            if (any) {
+                refreshDue();
             }
         }
     }
@@ -187,21 +211,53 @@ final class ParameterPreconditioner {
      */
     private void repairAveragedBases() {
         for (int k = 0; k < shape.rank(); k++) {
-            if (factor[k] != null) {
+            due[k] = factor[k] != null;
+            if (due[k]) {
                 increment(StateLayout.REPAIRED_BASES);
-                refresh(k);
             }
         }
+        refreshDue();
     }
 
-    /** Refreshes basis k and carries M from the old basis into the new one. */
-    private void refresh(int k) {
+    /**
+     * Refreshes the bases of the modes marked in {@code due} and carries M from the old bases into the new ones.
+     * The modes touch different dimensions of V and M, so doing each phase for all of them before the next phase
+     * gives what refreshing them one after the other gives, and lets their QR decompositions run side by side.
+     */
+    private void refreshDue() {
         long start = System.nanoTime();
-        Decompositions dec = decompositions[k];
-        INDArray previous = dec.previousBasis();
-        previous.assign(basis[k]);
-        refreshBasis(k);
-        changeBasisOfM(k, previous);
+        int jobs = 0;
+        for (int k = 0; k < shape.rank(); k++) {
+            if (due[k]) {
+                decompositions[k].previousBasis().assign(basis[k]);
+                order[k] = powerIteration(k);
+                qrJobs[jobs] = decompositions[k];
+                qrInputs[jobs] = decompositions[k].qrInput();
+                qrOutputs[jobs] = basis[k];
+                jobs++;
+            }
+        }
+        ConcurrentQr.orthonormalFactors(qrJobs, qrInputs, qrOutputs, jobs, qrSucceeded);
+        int job = 0;
+        for (int k = 0; k < shape.rank(); k++) {
+            if (due[k] && !qrSucceeded[job++]) {
+                increment(StateLayout.FAILED_DECOMPOSITIONS);
+                if (order[k] != null) {
+                    // Keep the previous basis, in the order V now has.
+                    Nd4j.pullRows(decompositions[k].previousBasis(), basis[k], 0, order[k]);
+                }
+            }
+        }
+        for (int k = 0; k < shape.rank(); k++) {
+            if (due[k]) {
+                changeBasisOfM(k, decompositions[k].previousBasis());
+                due[k] = false;
+                order[k] = null;
+            }
+        }
+        Arrays.fill(qrJobs, null);
+        Arrays.fill(qrInputs, null);
+        Arrays.fill(qrOutputs, null);
         // Every change of a basis renews the tag, so that only averaging can leave one that does not match.
         BasisTag.write(header, basis);
         refreshNanos += System.nanoTime() - start;
@@ -276,30 +332,25 @@ final class ParameterPreconditioner {
     }
 
     /**
-     * One power iteration and QR: {@code lambda = diag(Q^T GG Q)} orders the columns by descending estimated
-     * eigenvalue, V is permuted to match along mode k, and {@code Q = orth(GG Q[:, idx])}. Scratch B is free.
+     * The refresh up to its QR: {@code lambda = diag(Q^T GG Q)} orders the columns by descending estimated
+     * eigenvalue, V is permuted to match along mode k, and {@code GG Q[:, idx]}, whose orthonormal factor is the
+     * new basis, goes to the decomposition's QR input. Scratch B is free.
+     *
+     * @return the new column order, or null where it is the old one
      */
-    private void refreshBasis(int k) {
+    private int[] powerIteration(int k) {
         Decompositions dec = decompositions[k];
-        INDArray q = basis[k];
         INDArray product = dec.product();
-        Nd4j.gemm(factor[k], q, product, false, false, 1.0, 0.0);
-        double[] lambda = dec.temporary().assign(q).muli(product).sum(0).toDoubleVector();
-        int[] idx = descendingOrder(lambda);
+        Nd4j.gemm(factor[k], basis[k], product, false, false, 1.0, 0.0);
+        int[] idx = descendingOrder(dec.columnDots(basis[k], product));
         INDArray qrInput = dec.qrInput();
         if (isIdentity(idx)) {
             qrInput.assign(product);
-        } else {
-            Nd4j.pullRows(product, qrInput, 0, idx);
-            permuteV(k, idx);
+            return null;
         }
-        if (!dec.orthonormalFactor(qrInput, q)) {
-            increment(StateLayout.FAILED_DECOMPOSITIONS);
-            if (!isIdentity(idx)) {
-                // Keep the previous basis, in the order V now has.
-                Nd4j.pullRows(dec.previousBasis(), q, 0, idx);
-            }
-        }
+        Nd4j.pullRows(product, qrInput, 0, idx);
+        permuteV(k, idx);
+        return idx;
     }
 
     /** Permutes V along working dimension {@code k}: {@code V[.., i, ..] = V[.., idx[i], ..]}. */

@@ -141,7 +141,7 @@ public class SoapUpdater implements GradientUpdater<Soap> {
         }
         INDArray scratchA = Nd4j.createUninitialized(stateView.dataType(), maxLength);
         INDArray scratchB = Nd4j.createUninitialized(stateView.dataType(), maxLength);
-        Map<Integer, Decompositions> decompositions = new HashMap<>();
+        Map<Integer, List<Decompositions>> decompositions = new HashMap<>();
 
         List<ParameterPreconditioner> out = new ArrayList<>();
         parameterOffsets = new long[(int) repeats * run.size()];

@@ -15,10 +15,11 @@ import java.util.function.IntSupplier;
  *       cores and both crawl (a 262,144-element multiply took 1.5 ms after a GEMM, 0.05 ms alone). With ND4J's
  *       ops on one thread a 512x512 step went from 23-25 ms to 12.6 ms. ND4J's knob is its master thread count
  *       ({@code Environment.setMaxThreads} does nothing in 1.0.0-M2.1).</li>
- *   <li>{@link #BLAS}, OpenBLAS's threads, for QR decompositions up to
- *       {@link Decompositions#SINGLE_THREAD_QR_MAX_DIM} only: LAPACK's {@code geqrf}/{@code orgqr} work through
- *       many small BLAS calls, and two threads made them slower (512: 19 ms on one thread against 35 ms on two;
- *       1024: 72 against 86 ms; at 2048 two threads won). The GEMMs keep all threads.</li>
+ *   <li>{@link #BLAS}, OpenBLAS's threads, for a lone QR decomposition up to
+ *       {@link Decompositions#SINGLE_THREAD_QR_MAX_DIM} and for decompositions run side by side
+ *       ({@link ConcurrentQr}): LAPACK's {@code geqrf}/{@code orgqr} work through many small BLAS calls, and two
+ *       threads made one of them slower (512: 19 ms on one thread against 35 ms on two; 1024: 72 against 86 ms;
+ *       at 2048 two threads won). The GEMMs keep all threads.</li>
  * </ul>
  * The counts are global, so each limit is reference-counted: set when the first concurrent user enters (other
  * threads' work meanwhile is limited too) and restored when the last one leaves. System properties set the
