@@ -12,18 +12,24 @@ final class GemmRate {
     private GemmRate() {
     }
 
-    /** @return GFLOP/s at size {@code n}, from the median of {@code reps} products after two warm-up ones */
+    /**
+     * @return GFLOP/s at size {@code n}, from the median of {@code reps} products after half a second (and at
+     *         least three products) of untimed ones: the first calls of a fresh JVM run ND4J's Java side
+     *         uncompiled, which at 128 measured a fifteenth of the rate
+     */
     static double gflops(int n, int reps) {
         INDArray a = Nd4j.rand(DataType.FLOAT, n, n).dup('f');
         INDArray b = Nd4j.rand(DataType.FLOAT, n, n).dup('f');
         INDArray c = Nd4j.create(DataType.FLOAT, new long[] {n, n}, 'f');
+        long warmupEnd = System.nanoTime() + 500_000_000L;
+        for (int i = 0; i < 3 || System.nanoTime() < warmupEnd; i++) {
+            Nd4j.gemm(a, b, c, false, false, 1.0, 0.0);
+        }
         List<Double> ms = new ArrayList<>();
-        for (int i = 0; i < reps + 2; i++) {
+        for (int i = 0; i < reps; i++) {
             long start = System.nanoTime();
             Nd4j.gemm(a, b, c, false, false, 1.0, 0.0);
-            if (i >= 2) {
-                ms.add((System.nanoTime() - start) / 1e6);
-            }
+            ms.add((System.nanoTime() - start) / 1e6);
         }
         return 2.0 * n * n * n / (Stats.median(ms) * 1e6);
     }
