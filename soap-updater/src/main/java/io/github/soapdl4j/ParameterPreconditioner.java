@@ -49,7 +49,8 @@ final class ParameterPreconditioner {
      * @param slotOffset     where this parameter's slot starts in it
      * @param scratchA       a contiguous vector of at least {@code shape.length()} elements
      * @param scratchB       another one
-     * @param decompositions LAPACK work buffers by matrix size, shared within the block
+     * @param decompositions LAPACK work buffers by matrix size, shared within the block: the n-th factor of a
+     *                       size in this parameter uses the n-th buffer set of that size
      * @param firstFactor    how many factors the block's earlier parameters hold (for staggered refreshes)
      */
     ParameterPreconditioner(Soap config, PreconditionedShape shape, INDArray state, long slotOffset,
