@@ -28,16 +28,16 @@ final class ConcurrentQr {
     }
 
     /**
-     * Writes the orthonormal factor of {@code inputs[i]} into {@code bases[i]} with {@code decompositions[i]},
-     * for every {@code i < count}; the decompositions must be distinct instances.
+     * Computes the orthonormal factor of {@code inputs[i]} into {@code decompositions[i].result()}, for every
+     * {@code i < count}; the decompositions must be distinct instances.
      *
-     * @param ok receives, per decomposition, whether it succeeded (see {@link Decompositions#orthonormalFactor})
+     * @param ok receives, per decomposition, whether it succeeded (see
+     *           {@link Decompositions#orthonormalFactor(INDArray)})
      */
-    static void orthonormalFactors(Decompositions[] decompositions, INDArray[] inputs, INDArray[] bases, int count,
-                                   boolean[] ok) {
+    static void orthonormalFactors(Decompositions[] decompositions, INDArray[] inputs, int count, boolean[] ok) {
         if (count == 1 || THREADS == 1) {
             for (int i = 0; i < count; i++) {
-                ok[i] = decompositions[i].orthonormalFactor(inputs[i], bases[i]);
+                ok[i] = decompositions[i].orthonormalFactor(inputs[i]);
             }
             return;
         }
@@ -49,7 +49,7 @@ final class ConcurrentQr {
             Runnable worker = () -> {
                 for (int i = next.getAndIncrement(); i < count; i = next.getAndIncrement()) {
                     try {
-                        ok[i] = decompositions[i].orthonormalFactor(inputs[i], bases[i]);
+                        ok[i] = decompositions[i].orthonormalFactor(inputs[i]);
                     } finally {
                         finished.countDown();
                     }

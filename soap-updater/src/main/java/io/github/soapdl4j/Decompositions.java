@@ -24,7 +24,6 @@ final class Decompositions {
     private final INDArray work;
     private final INDArray r;
     private final INDArray eigenvalues;
-    private final INDArray previous;
     private final INDArray input;
     private final int[] reversed;
     /** The float64 twin that retries a failed float32 decomposition; created on the first retry. */
@@ -35,7 +34,6 @@ final class Decompositions {
         this.work = Nd4j.createUninitialized(type, new long[] {d, d}, 'f');
         this.r = Nd4j.createUninitialized(type, new long[] {d, d}, 'f');
         this.eigenvalues = Nd4j.createUninitialized(type, new long[] {d}, 'f');
-        this.previous = Nd4j.createUninitialized(type, new long[] {d, d}, 'f');
         this.input = Nd4j.createUninitialized(type, new long[] {d, d}, 'f');
         this.reversed = java.util.stream.IntStream.range(0, d).map(i -> d - 1 - i).toArray();
     }
@@ -44,12 +42,6 @@ final class Decompositions {
     int dim() {
         return d;
     }
-
-    /** @return a {@code d x d} column-major matrix for a basis about to be replaced; only callers write it */
-    INDArray previousBasis() {
-        return previous;
-    }
-
 
     /**
      * Writes the eigenvectors of the symmetric {@code factor} into the columns of {@code basis}, ordered by
@@ -74,12 +66,35 @@ final class Decompositions {
      * @return false, leaving {@code basis} untouched, if LAPACK failed or returned non-finite values
      */
     boolean orthonormalFactor(INDArray a, INDArray basis) {
-        work.assign(a);
-        if (qrInPlace()) {
+        if (orthonormalFactor(a)) {
             basis.assign(work);
             return true;
         }
-        return retryInDouble() && doublePrecision.orthonormalFactor(a, basis);
+        return false;
+    }
+
+    /**
+     * Computes the orthonormal factor {@code Q} of {@code a = QR} into {@link #result()}, where it stays until this
+     * instance's next decomposition: a refresh still needs the old basis after the QR, to carry M into the new
+     * one. A float32 failure is retried once in float64.
+     *
+     * @return false if LAPACK failed or returned non-finite values; {@link #result()} is then undefined
+     */
+    boolean orthonormalFactor(INDArray a) {
+        work.assign(a);
+        if (qrInPlace()) {
+            return true;
+        }
+        if (retryInDouble() && doublePrecision.orthonormalFactor(a)) {
+            work.assign(doublePrecision.result());
+            return true;
+        }
+        return false;
+    }
+
+    /** @return the {@code d x d} column-major result of the last {@link #orthonormalFactor(INDArray)} */
+    INDArray result() {
+        return work;
     }
 
     /**

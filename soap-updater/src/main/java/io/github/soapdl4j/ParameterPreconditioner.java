@@ -38,7 +38,6 @@ final class ParameterPreconditioner {
     private final int[][] order;
     private final Decompositions[] qrJobs;
     private final INDArray[] qrInputs;
-    private final INDArray[] qrOutputs;
     private final boolean[] qrSucceeded;
     private TensorView gradient;
     /** Diagnostics only (not state): time spent in refreshes by this object since it was created. */
@@ -72,7 +71,6 @@ final class ParameterPreconditioner {
         this.order = new int[r][];
         this.qrJobs = new Decompositions[r];
         this.qrInputs = new INDArray[r];
-        this.qrOutputs = new INDArray[r];
         this.qrSucceeded = new boolean[r];
         Map<Integer, Integer> sameSize = new HashMap<>();
         int factorIndex = firstFactor;
@@ -230,47 +228,48 @@ final class ParameterPreconditioner {
         int jobs = 0;
         for (int k = 0; k < shape.rank(); k++) {
             if (due[k]) {
-                decompositions[k].previousBasis().assign(basis[k]);
                 order[k] = powerIteration(k);
                 qrJobs[jobs] = decompositions[k];
                 qrInputs[jobs] = decompositions[k].qrInput();
-                qrOutputs[jobs] = basis[k];
                 jobs++;
             }
         }
-        ConcurrentQr.orthonormalFactors(qrJobs, qrInputs, qrOutputs, jobs, qrSucceeded);
+        // The new bases stay in the decompositions' buffers until M has been carried over from the old ones.
+        ConcurrentQr.orthonormalFactors(qrJobs, qrInputs, jobs, qrSucceeded);
         int job = 0;
         for (int k = 0; k < shape.rank(); k++) {
-            if (due[k] && !qrSucceeded[job++]) {
+            if (!due[k]) {
+                continue;
+            }
+            INDArray next = decompositions[k].result();
+            if (!qrSucceeded[job++]) {
                 increment(StateLayout.FAILED_DECOMPOSITIONS);
+                // Keep the previous basis, in the order V now has.
                 if (order[k] != null) {
-                    // Keep the previous basis, in the order V now has.
-                    Nd4j.pullRows(decompositions[k].previousBasis(), basis[k], 0, order[k]);
+                    Nd4j.pullRows(basis[k], next, 0, order[k]);
+                } else {
+                    next.assign(basis[k]);
                 }
             }
-        }
-        for (int k = 0; k < shape.rank(); k++) {
-            if (due[k]) {
-                changeBasisOfM(k, decompositions[k].previousBasis());
-                due[k] = false;
-                order[k] = null;
-            }
+            changeBasisOfM(k, next);
+            basis[k].assign(next);
+            due[k] = false;
+            order[k] = null;
         }
         Arrays.fill(qrJobs, null);
         Arrays.fill(qrInputs, null);
-        Arrays.fill(qrOutputs, null);
         // Every change of a basis renews the tag, so that only averaging can leave one that does not match.
         BasisTag.write(header, basis);
         refreshNanos += System.nanoTime() - start;
     }
 
     /**
-     * {@code M = M x_k C} with {@code C = Q_k^T previous}: M from the basis {@code previous} into the current
-     * {@code Q_k}, that is {@code M_(k) = C M_(k)} for the mode-k unfolding.
+     * {@code M = M x_k C} with {@code C = next^T Q_k}: M from the current basis {@code Q_k} into {@code next},
+     * that is {@code M_(k) = C M_(k)} for the mode-k unfolding. The caller then makes {@code next} the basis.
      */
-    private void changeBasisOfM(int k, INDArray previous) {
+    private void changeBasisOfM(int k, INDArray next) {
         INDArray change = decompositions[k].product();
-        Nd4j.gemm(basis[k], previous, change, true, false, 1.0, 0.0);
+        Nd4j.gemm(next, basis[k], change, true, false, 1.0, 0.0);
         int r = shape.rank();
         if (k == 0) {
             Nd4j.gemm(change, m.front(0), scratchA.front(0), false, false, 1.0, 0.0);
