@@ -38,11 +38,6 @@ final class Decompositions {
         this.reversed = java.util.stream.IntStream.range(0, d).map(i -> d - 1 - i).toArray();
     }
 
-    /** @return the size of the matrices this instance works on */
-    int dim() {
-        return d;
-    }
-
     /**
      * Writes the eigenvectors of the symmetric {@code factor} into the columns of {@code basis}, ordered by
      * descending eigenvalue (syev returns them ascending). A float32 failure is retried once in float64.

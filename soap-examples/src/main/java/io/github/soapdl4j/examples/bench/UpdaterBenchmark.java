@@ -96,17 +96,19 @@ public final class UpdaterBenchmark implements Callable<Integer> {
         line("");
         line("| n | GFLOP/s |");
         line("|---|---|");
-        for (int n : gemmSizes()) {
-            double rate = GemmRate.gflops(n, n >= 1024 ? 5 : 20);
-            gemmRate.put(n, rate);
-            line(String.format(Locale.ROOT, "| %d | %.1f |", n, rate));
-        }
+        gemmRate.putAll(measureGemm());
+        gemmRate.forEach((n, rate) -> line(String.format(Locale.ROOT, "| %d | %.1f |", n, rate)));
     }
 
-    private java.util.TreeSet<Integer> gemmSizes() {
+    /** @return ND4J's GEMM rate in GFLOP/s at the usual sizes and the benchmarked widths */
+    private java.util.Map<Integer, Double> measureGemm() {
         java.util.TreeSet<Integer> sizes = new java.util.TreeSet<>(List.of(128, 256, 512, 1024, 2048));
         sizes.addAll(widths);
-        return sizes;
+        java.util.Map<Integer, Double> rates = new java.util.TreeMap<>();
+        for (int n : sizes) {
+            rates.put(n, GemmRate.gflops(n, n >= 1024 ? 5 : 20));
+        }
+        return rates;
     }
 
     /**
@@ -115,10 +117,7 @@ public final class UpdaterBenchmark implements Callable<Integer> {
      * measurement cannot flatter the updater.
      */
     private void efficiency() {
-        java.util.Map<Integer, Double> again = new java.util.TreeMap<>();
-        for (int n : gemmSizes()) {
-            again.put(n, GemmRate.gflops(n, n >= 1024 ? 5 : 20));
-        }
+        java.util.Map<Integer, Double> again = measureGemm();
         line("");
         line("## Updater arithmetic rate against GEMM (square dense layers)");
         line("");
