@@ -1,0 +1,123 @@
+package io.github.soapdl4j.tests;
+
+import io.github.soapdl4j.Soap;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
+import org.deeplearning4j.nn.conf.layers.LSTM;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.recurrent.LastTimeStep;
+import org.deeplearning4j.nn.conf.layers.wrapper.BaseWrapperLayer;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.transferlearning.FineTuneConfiguration;
+import org.deeplearning4j.nn.transferlearning.TransferLearning;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.learning.config.Sgd;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * FineTuneConfiguration.updater(new Soap()) does not reach an LSTM inside LastTimeStep (Deeplearning4j
+ * 1.0.0-M2.1): bind names the parameters left with SGD, and the fix from docs/fine-tuning.md gives all five
+ * tensors Soap and silences the warning.
+ */
+class WrappedLayerFineTuneTest {
+
+    @Test
+    void bindNamesTheWrappedLayerAndTheFixReachesIt() {
+        MultiLayerNetwork pretrained = new MultiLayerNetwork(pretrainedConf());
+        pretrained.init();
+        DataSet batch = sequences();
+        pretrained.fit(batch);
+
+        Soap soap = Soap.builder().learningRate(1e-2).preconditionFrequency(2).build();
+        MultiLayerNetwork tuned = new TransferLearning.Builder(pretrained)
+                .fineTuneConfiguration(new FineTuneConfiguration.Builder().updater(soap).build())
+                .build();
+        List<String> warnings;
+        try (CapturedLog log = new CapturedLog(Soap.class)) {
+            Soap.bind(tuned);
+            warnings = log.warnings();
+        }
+        assertEquals(List.of("W", "b"), paramsUsing(tuned, Soap.class), "only the output layer took Soap");
+        assertEquals(List.of("W", "RW", "b"), paramsUsing(tuned, Sgd.class), "the wrapped LSTM kept SGD");
+        assertEquals(1, warnings.size(), warnings.toString());
+        String w = warnings.get(0);
+        assertTrue(w.contains("LastTimeStepLayer(LSTM)") && w.contains("Sgd for W, RW, b"), w);
+        assertTrue(w.contains("mixes Soap with other updaters") && w.contains("LastTimeStep"), w);
+
+        // The fix (docs/fine-tuning.md): give the wrapped layer the updater itself, then bind.
+        for (NeuralNetConfiguration c : tuned.getLayerWiseConfigurations().getConfs()) {
+            if (c.getLayer() instanceof BaseWrapperLayer
+                    && ((BaseWrapperLayer) c.getLayer()).getUnderlying() instanceof BaseLayer) {
+                BaseLayer wrapped = (BaseLayer) ((BaseWrapperLayer) c.getLayer()).getUnderlying();
+                wrapped.setIUpdater(soap);
+                wrapped.setBiasUpdater(null);
+            }
+        }
+        try (CapturedLog log = new CapturedLog(Soap.class)) {
+            Soap.bind(tuned);
+            warnings = log.warnings();
+        }
+        assertEquals(List.of(), warnings);
+        assertEquals(List.of("W", "RW", "b", "W", "b"), paramsUsing(tuned, Soap.class), "all five tensors");
+
+        INDArray lstmBefore = tuned.getLayer(0).params().dup();
+        tuned.fit(batch);
+        tuned.fit(batch);
+        tuned.fit(batch);
+        assertNotEquals(lstmBefore, tuned.getLayer(0).params());
+        assertTrue(TestNets.allFinite(tuned.params()));
+        // The saved configuration carries the wrapped layer's bound Soap too.
+        MultiLayerConfiguration back = MultiLayerConfiguration.fromJson(tuned.getLayerWiseConfigurations().toJson());
+        IUpdater restored = ((BaseLayer) ((LastTimeStep) back.getConf(0).getLayer()).getUnderlying()).getIUpdater();
+        assertTrue(restored instanceof Soap && ((Soap) restored).isBound(), String.valueOf(restored));
+    }
+
+    private static MultiLayerConfiguration pretrainedConf() {
+        return new NeuralNetConfiguration.Builder().seed(5).dataType(DataType.FLOAT).updater(new Sgd(0.1)).list()
+                .layer(new LastTimeStep(new LSTM.Builder().nIn(3).nOut(5).activation(Activation.TANH).build()))
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(5).nOut(2)
+                        .activation(Activation.SOFTMAX).build())
+                .setInputType(InputType.recurrent(3))
+                .build();
+    }
+
+    /** 16 sequences of 3 features and 7 steps; the class is the sign of the first feature's sum. */
+    private static DataSet sequences() {
+        Nd4j.getRandom().setSeed(11);
+        INDArray x = Nd4j.randn(DataType.FLOAT, 16, 3, 7);
+        INDArray y = Nd4j.zeros(DataType.FLOAT, 16, 2);
+        for (int i = 0; i < 16; i++) {
+            y.putScalar(i, x.getDouble(i, 0, 0) + x.getDouble(i, 0, 6) > 0 ? 0 : 1, 1.0);
+        }
+        return new DataSet(x, y);
+    }
+
+    /** @return the names of the parameters whose updater, as training sees it, is of {@code type}, in order */
+    private static List<String> paramsUsing(MultiLayerNetwork net, Class<? extends IUpdater> type) {
+        List<String> out = new ArrayList<>();
+        for (Layer layer : net.getLayers()) {
+            for (String p : layer.paramTable(false).keySet()) {
+                if (type.isInstance(layer.getConfig().getUpdaterByParam(p))) {
+                    out.add(p);
+                }
+            }
+        }
+        return out;
+    }
+}
