@@ -49,7 +49,8 @@ final class MixedUpdaters {
         }
         StringBuilder sb = new StringBuilder("Soap.bind: this network mixes Soap with other updaters; these "
                 + "trainable parameters do not use Soap:");
-        others.forEach((layer, params) -> sb.append("\n  ").append(layer).append(' ').append(String.join(", ", params)));
+        others.forEach((layer, params) -> sb.append("\n  ").append(layer).append(' ')
+                .append(String.join(", ", params)));
         sb.append("\nIf that is not intended (FineTuneConfiguration does not reach layers inside LastTimeStep or "
                 + "Bidirectional wrappers), set Soap on those layers' configurations before Soap.bind.");
         return sb.toString();

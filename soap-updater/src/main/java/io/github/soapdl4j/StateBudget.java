@@ -106,8 +106,9 @@ final class StateBudget {
                     kept.add(fixed.dim(k));
                 }
             }
-            sb.append(kept.size() == 1 && fixed.rank() == 2 ? ": one-sided preconditioning of the " : ": preconditioning of the ")
-                    .append(join(kept)).append(kept.size() == 1 ? " side, " : " sides, ").append(bytes(fixedBytes))
+            sb.append(kept.size() == 1 && fixed.rank() == 2 ? ": one-sided preconditioning of the "
+                    : ": preconditioning of the ");
+            sb.append(join(kept)).append(kept.size() == 1 ? " side, " : " sides, ").append(bytes(fixedBytes))
                     .append(" of state");
         } else {
             sb.append(": nothing is preconditioned then, which is Adam at Adam's memory (").append(bytes(fixedBytes))
@@ -118,7 +119,8 @@ final class StateBudget {
 
     private boolean flagged(PreconditionedShape s) {
         long bytes = StateLayout.size(s) * type.width();
-        return largestFactor(s) > LARGE_FACTOR_DIM || (bytes > ADAM_MULTIPLE * adamBytes() && bytes > MIN_FLAGGED_BYTES);
+        return largestFactor(s) > LARGE_FACTOR_DIM
+                || (bytes > ADAM_MULTIPLE * adamBytes() && bytes > MIN_FLAGGED_BYTES);
     }
 
     /** @return the largest preconditioned working dimension, or 0 when none is */

@@ -4,7 +4,11 @@ import io.github.soapdl4j.Soap;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.misc.FrozenLayerWithBackprop;
 import org.deeplearning4j.nn.conf.layers.recurrent.Bidirectional;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.graph.GraphVertex;
+import org.deeplearning4j.nn.conf.graph.LayerVertex;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
@@ -26,6 +30,7 @@ import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -92,6 +97,53 @@ class WrappedLayerFineTuneTest {
         MultiLayerConfiguration back = MultiLayerConfiguration.fromJson(fixed.getLayerWiseConfigurations().toJson());
         IUpdater restored = ((BaseLayer) ((LastTimeStep) back.getConf(0).getLayer()).getUnderlying()).getIUpdater();
         assertTrue(restored instanceof Soap && ((Soap) restored).isBound(), String.valueOf(restored));
+    }
+
+    @Test
+    void graphVersion() {
+        ComputationGraph pretrained = new ComputationGraph(new NeuralNetConfiguration.Builder().seed(5)
+                .dataType(DataType.FLOAT).updater(new Sgd(0.1)).graphBuilder().addInputs("in")
+                .addLayer("lstm", new LastTimeStep(new LSTM.Builder().nIn(3).nOut(5).activation(Activation.TANH)
+                        .build()), "in")
+                .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(5).nOut(2)
+                        .activation(Activation.SOFTMAX).build(), "lstm")
+                .setOutputs("out").setInputTypes(InputType.recurrent(3)).build());
+        pretrained.init();
+        Soap soap = Soap.builder().learningRate(1e-2).preconditionFrequency(2).build();
+        ComputationGraph tuned = new TransferLearning.GraphBuilder(pretrained)
+                .fineTuneConfiguration(new FineTuneConfiguration.Builder().updater(soap).build())
+                .build();
+        List<String> warnings;
+        try (CapturedLog log = new CapturedLog(Soap.class)) {
+            Soap.bind(tuned);
+            warnings = log.warnings();
+        }
+        assertEquals(1, warnings.size(), warnings.toString());
+        assertTrue(warnings.get(0).contains("layer 'lstm' (LastTimeStepLayer(LSTM)) uses Sgd for W, RW, b"),
+                warnings.get(0));
+
+        ComputationGraphConfiguration conf = tuned.getConfiguration().clone();
+        for (GraphVertex v : conf.getVertices().values()) {
+            if (v instanceof LayerVertex) {
+                NeuralNetConfiguration c = ((LayerVertex) v).getLayerConf();
+                c.setLayer(withUpdaterInside(c.getLayer(), soap));
+            }
+        }
+        ComputationGraph fixed = new ComputationGraph(conf);
+        fixed.init(tuned.params(), true);
+        try (CapturedLog log = new CapturedLog(Soap.class)) {
+            Soap.bind(fixed);
+            warnings = log.warnings();
+        }
+        assertEquals(List.of(), warnings);
+        long soapTensors = Arrays.stream(fixed.getLayers()).flatMap(l -> l.paramTable(false).keySet().stream()
+                .map(p -> l.getConfig().getUpdaterByParam(p))).filter(u -> u instanceof Soap).count();
+        assertEquals(5, soapTensors);
+        INDArray before = fixed.params().dup();
+        for (int i = 0; i < 3; i++) {
+            fixed.fit(sequences()); // SOAP's first call only sets up the bases (docs/algorithm.md §2)
+        }
+        assertNotEquals(before, fixed.params());
     }
 
     /**
