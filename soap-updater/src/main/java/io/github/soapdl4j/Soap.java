@@ -113,9 +113,15 @@ public class Soap implements IUpdater {
      * {@code net.init()} and before training; a network restored from a checkpoint of a bound network needs no
      * second call. Calling it again is harmless.
      *
+     * <p>It logs warnings (SLF4J logger {@code io.github.soapdl4j.Soap}, level WARN) for each parameter whose
+     * state exceeds the bounds documented in docs/memory.md, with the setting that fixes it, and, when the
+     * network mixes {@code Soap} with other updaters, one listing the trainable parameters that do not use it
+     * (docs/fine-tuning.md).
+     *
      * @return {@code net}
      * @throws IllegalStateException    if {@code net} is not initialized
-     * @throws IllegalArgumentException if a layer's parameters cannot be described (the message names them)
+     * @throws IllegalArgumentException if a layer's parameters cannot be described, or a configuration loaded
+     *                                  from JSON holds a value outside its range (the message names them)
      */
     public static MultiLayerNetwork bind(MultiLayerNetwork net) {
         SoapBinder.bind(net);
