@@ -84,6 +84,7 @@ final class SoapBinder {
 
     /** @return whether any configuration changed */
     private static boolean bindLayers(Layer[] layers, DataType type) {
+        requireValidSettings(layers); // before any layer's configuration is replaced
         boolean changed = false;
         RefreshScheduler scheduler = new RefreshScheduler();
         for (Layer layer : layers) {
@@ -109,9 +110,6 @@ final class SoapBinder {
                 continue;
             }
             Soap soap = (Soap) u;
-            if (previous != soap) {
-                requireValid(soap, layerName, e.getKey());
-            }
             ParamLayout layout = ParamLayout.of(e.getKey(), e.getValue());
             List<List<ParamLayout>> soapRuns = runs.computeIfAbsent(soap, s -> {
                 order.add(s);
@@ -152,12 +150,25 @@ final class SoapBinder {
     }
 
     /** A configuration loaded from JSON or Java serialization has not been through the builder's checks. */
-    private static void requireValid(Soap soap, String layerName, String param) {
-        try {
-            soap.validateSettings();
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("Layer '" + layerName + "' parameter '" + param + "': "
-                    + e.getMessage(), e);
+    private static void requireValidSettings(Layer[] layers) {
+        for (Layer layer : layers) {
+            TrainingConfig config = layer.getConfig();
+            Map<String, INDArray> params = layer.paramTable(false);
+            if (config == null || params == null) {
+                continue;
+            }
+            for (String param : params.keySet()) {
+                IUpdater u = config.getUpdaterByParam(param);
+                if (!(u instanceof Soap)) {
+                    continue;
+                }
+                try {
+                    ((Soap) u).validateSettings();
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("Layer '" + config.getLayerName() + "' parameter '" + param
+                            + "': " + e.getMessage(), e);
+                }
+            }
         }
     }
 

@@ -80,6 +80,22 @@ class ConfigValidationTest {
         assertEquals(before, net.params());
     }
 
+    /** A bad value in the last layer only: bind refuses before it has bound any layer. */
+    @Test
+    void bindChecksEveryLayerBeforeBindingAny() throws IOException {
+        JsonNode root = JSON.readTree(TestNets.mlpConf(TestNets.soap(), DataType.FLOAT).toJson());
+        ObjectNode last = (ObjectNode) root.get("confs").get(2).get("layer").get("iupdater");
+        set("epsilon", -1.0).accept(last);
+        MultiLayerNetwork net = new MultiLayerNetwork(MultiLayerConfiguration.fromJson(JSON.writeValueAsString(root)));
+        net.init();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Soap.bind(net));
+        assertNamed("epsilon", "-1.0", e);
+        assertTrue(e.getMessage().startsWith("Layer 'layer2' parameter 'W': "), e.getMessage());
+        for (int i = 0; i < 3; i++) {
+            assertTrue(!((Soap) net.getLayer(i).getConfig().getUpdaterByParam("W")).isBound(), "layer " + i);
+        }
+    }
+
     @ParameterizedTest(name = "{0} = {2}")
     @MethodSource("badValues")
     void boundMultiLayerJson(String field, Number value, String printed) {
