@@ -5,6 +5,8 @@ import org.nd4j.shade.jackson.annotation.JsonCreator;
 import org.nd4j.shade.jackson.annotation.JsonIgnore;
 import org.nd4j.shade.jackson.annotation.JsonProperty;
 
+import java.io.IOException;
+import java.io.ObjectInputStream;
 import java.io.Serializable;
 import java.util.Arrays;
 import java.util.Objects;
@@ -25,10 +27,37 @@ public final class ParamLayout implements Serializable {
      * @param name  the parameter's key in its layer's parameter table (for messages)
      * @param shape the parameter's logical shape
      * @param order the memory order of the parameter's flat view, {@code 'c'} or {@code 'f'}
+     * @throws IllegalArgumentException for an empty name, a missing shape, a dimension below 1 or another order
+     */
+    public ParamLayout(String name, long[] shape, char order) {
+        this(name, shape == null ? null : shape.clone(), order, true);
+    }
+
+    private ParamLayout(String name, long[] shape, char order, boolean check) {
+        this.name = name;
+        this.shape = shape;
+        this.order = order;
+        if (check) {
+            validate();
+        }
+    }
+
+    /**
+     * Jackson's entry point. It does not check: an exception thrown while Jackson builds an object reaches the
+     * user wrapped twice (by Jackson and by Deeplearning4j's fromJson), so {@link Soap#validate} checks the
+     * layout instead, with a plain {@link IllegalArgumentException}, before the layout is used.
      */
     @JsonCreator
-    public ParamLayout(@JsonProperty("name") String name, @JsonProperty("shape") long[] shape,
-                       @JsonProperty("order") char order) {
+    private static ParamLayout fromJson(@JsonProperty("name") String name, @JsonProperty("shape") long[] shape,
+                                        @JsonProperty("order") char order) {
+        return new ParamLayout(name, shape, order, false);
+    }
+
+    /** @throws IllegalArgumentException if this layout cannot describe a parameter (the message says why) */
+    void validate() {
+        if (name == null || name.isEmpty()) {
+            throw new IllegalArgumentException("Parameter layout " + this + " has no parameter name");
+        }
         if (shape == null || shape.length == 0) {
             throw new IllegalArgumentException("Parameter '" + name + "' has no shape");
         }
@@ -42,9 +71,11 @@ public final class ParamLayout implements Serializable {
             throw new IllegalArgumentException("Parameter '" + name + "' has memory order '" + order
                     + "'; expected 'c' or 'f'");
         }
-        this.name = name;
-        this.shape = shape.clone();
-        this.order = order;
+    }
+
+    private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
+        in.defaultReadObject();
+        validate();
     }
 
     /**

@@ -18,6 +18,8 @@ public final class ParameterStats {
     private final long repairedBases;
     private final double refreshSeconds;
     private final List<FactorStats> factors;
+    private final long stateBytes;
+    private final long adamStateBytes;
 
     ParameterStats(String layerName, String paramName, ParamLayout layout, String workingShape, long steps,
                    long skippedSteps, long failedDecompositions, long repairedBases, double refreshSeconds,
@@ -32,6 +34,28 @@ public final class ParameterStats {
         this.repairedBases = repairedBases;
         this.refreshSeconds = refreshSeconds;
         this.factors = List.copyOf(factors);
+        this.stateBytes = 0;
+        this.adamStateBytes = 0;
+    }
+
+    private ParameterStats(ParameterStats s, long stateBytes, long adamStateBytes) {
+        this.layerName = s.layerName;
+        this.paramName = s.paramName;
+        this.layout = s.layout;
+        this.workingShape = s.workingShape;
+        this.steps = s.steps;
+        this.skippedSteps = s.skippedSteps;
+        this.failedDecompositions = s.failedDecompositions;
+        this.repairedBases = s.repairedBases;
+        this.refreshSeconds = s.refreshSeconds;
+        this.factors = s.factors;
+        this.stateBytes = stateBytes;
+        this.adamStateBytes = adamStateBytes;
+    }
+
+    /** @return these statistics with the memory figures, which {@link SoapStats} reads from the updater block */
+    ParameterStats withMemory(long stateBytes, long adamStateBytes) {
+        return new ParameterStats(this, stateBytes, adamStateBytes);
     }
 
     /** One Kronecker factor of a parameter. */
@@ -129,6 +153,19 @@ public final class ParameterStats {
         return refreshSeconds;
     }
 
+    /**
+     * @return the bytes of this parameter's slot in the updater state array: {@code 13 + 2n + sum_k 2 d_k^2}
+     *         cells of the network's data type (more when Deeplearning4j pads it, see {@link Soap#stateSize})
+     */
+    public long getStateBytes() {
+        return stateBytes;
+    }
+
+    /** @return the bytes Adam would keep for this parameter, {@code 2n} cells, for comparison */
+    public long getAdamStateBytes() {
+        return adamStateBytes;
+    }
+
     /** @return the factors, in working order */
     public List<FactorStats> getFactors() {
         return factors;
@@ -142,7 +179,8 @@ public final class ParameterStats {
             sb.append(String.format(" | d=%d eig [%.3g, %.3g] refreshes %d orth %.1e", f.dim, f.minEigenvalue,
                     f.maxEigenvalue, f.refreshes, f.orthonormalityError));
         }
-        sb.append(String.format(" | refresh %.3fs", refreshSeconds));
+        sb.append(String.format(" | refresh %.3fs | state %s (Adam %s)", refreshSeconds,
+                StateBudget.bytes(stateBytes), StateBudget.bytes(adamStateBytes)));
         if (skippedSteps + failedDecompositions + repairedBases > 0) {
             sb.append(String.format(" | skipped %d failed %d repaired %d", skippedSteps, failedDecompositions,
                     repairedBases));

@@ -8,6 +8,8 @@ import org.nd4j.linalg.schedule.ISchedule;
 import org.nd4j.shade.jackson.annotation.JsonIgnore;
 import org.nd4j.shade.jackson.annotation.JsonProperty;
 
+import java.io.IOException;
+import java.io.ObjectInputStream;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -33,6 +35,12 @@ import java.util.Objects;
  * <p>{@link #bind(MultiLayerNetwork)} stores each parameter's {@link ParamLayout} in the configuration, so the
  * layout travels with the network's JSON and Java serialization, and {@link #stateSize(long)} is exact per
  * parameter. A configuration that was never bound refuses to update rather than fall back to Adam.
+ *
+ * <p>Every value is checked when the configuration is built, and again whenever one arrives by another road
+ * (Deeplearning4j's JSON or Java serialization): when Deeplearning4j sizes or creates the updater
+ * ({@link #stateSize}, {@link #instantiate}), when {@link #bind} reads it, and on Java deserialization. A bad
+ * value fails with an {@link IllegalArgumentException} naming the field and the value, before any parameter
+ * moves.
  */
 public class Soap implements IUpdater {
     private static final long serialVersionUID = 1L;
@@ -105,9 +113,15 @@ public class Soap implements IUpdater {
      * {@code net.init()} and before training; a network restored from a checkpoint of a bound network needs no
      * second call. Calling it again is harmless.
      *
+     * <p>It logs warnings (SLF4J logger {@code io.github.soapdl4j.Soap}, level WARN) for each parameter whose
+     * state exceeds the bounds documented in docs/memory.md, with the setting that fixes it, and, when the
+     * network mixes {@code Soap} with other updaters, one listing the trainable parameters that do not use it
+     * (docs/fine-tuning.md).
+     *
      * @return {@code net}
      * @throws IllegalStateException    if {@code net} is not initialized
-     * @throws IllegalArgumentException if a layer's parameters cannot be described (the message names them)
+     * @throws IllegalArgumentException if a layer's parameters cannot be described, or a configuration loaded
+     *                                  from JSON holds a value outside its range (the message names them)
      */
     public static MultiLayerNetwork bind(MultiLayerNetwork net) {
         SoapBinder.bind(net);
@@ -147,6 +161,9 @@ public class Soap implements IUpdater {
      */
     @Override
     public long stateSize(long numParams) {
+        // Deeplearning4j's JSON and Java serialization bypass the builder; this is the first call a loaded
+        // configuration gets (when the network builds its updater), before any parameter moves.
+        validate();
         if (layout == null) {
             return 0;
         }
@@ -166,6 +183,7 @@ public class Soap implements IUpdater {
 
     @Override
     public SoapUpdater instantiate(INDArray viewArray, boolean initializeViewArray) {
+        validate();
         SoapUpdater updater = new SoapUpdater(this);
         updater.setStateViewArray(viewArray, viewArray == null ? new long[0] : viewArray.shape(),
                 viewArray == null ? 'c' : viewArray.ordering(), initializeViewArray);
@@ -174,6 +192,7 @@ public class Soap implements IUpdater {
 
     @Override
     public SoapUpdater instantiate(Map<String, INDArray> updaterState, boolean initializeStateArrays) {
+        validate();
         SoapUpdater updater = new SoapUpdater(this);
         updater.setState(updaterState, initializeStateArrays);
         return updater;
@@ -218,6 +237,13 @@ public class Soap implements IUpdater {
     Soap withRefreshPhase(int phase) {
         Soap copy = clone();
         copy.refreshPhase = phase;
+        return copy;
+    }
+
+    /** @return a copy with another {@link #getMaxPreconditionDim()}; used to price the fix a bind warning suggests */
+    Soap withMaxPreconditionDim(int max) {
+        Soap copy = clone();
+        copy.maxPreconditionDim = max;
         return copy;
     }
 
@@ -284,38 +310,91 @@ public class Soap implements IUpdater {
         return correctBias;
     }
 
-    private void validate() {
+    /**
+     * Checks every hyperparameter and, when bound, the layout.
+     *
+     * @throws IllegalArgumentException naming the first field outside its range and its value
+     */
+    void validate() {
+        validateSettings();
+        if (refreshPhase < 0) {
+            throw new IllegalArgumentException("Soap refreshPhase must be >= 0; got " + refreshPhase + ". Soap.bind "
+                    + "assigns it: remove \"refreshPhase\" from the configuration JSON and call Soap.bind(net).");
+        }
+        if (layout != null) {
+            validateLayout();
+        }
+    }
+
+    /**
+     * Checks the hyperparameters only: {@link #bind} replaces the layout, so a damaged one need not stop it.
+     *
+     * @throws IllegalArgumentException naming the first field outside its range and its value
+     */
+    void validateSettings() {
         if (learningRateSchedule == null) {
             requireFiniteNonNegative("learningRate", learningRate);
         }
         requireUnitInterval("beta1", beta1);
         requireUnitInterval("beta2", beta2);
-        if (shampooBeta >= 0) {
-            requireUnitInterval("shampooBeta", shampooBeta);
-        } else if (Double.isNaN(shampooBeta)) {
-            throw new IllegalArgumentException("shampooBeta must be in [0, 1), or negative to use beta2; got NaN");
+        if (Double.isNaN(shampooBeta) || shampooBeta >= 1) {
+            throw invalid("shampooBeta", shampooBeta, "in [0, 1), or negative to use beta2");
         }
         if (!(epsilon > 0) || Double.isInfinite(epsilon)) {
-            throw new IllegalArgumentException("epsilon must be finite and > 0; got " + epsilon);
+            throw invalid("epsilon", epsilon, "finite and > 0");
         }
         if (preconditionFrequency < 1) {
-            throw new IllegalArgumentException("preconditionFrequency must be >= 1; got " + preconditionFrequency);
+            throw invalid("preconditionFrequency", preconditionFrequency, ">= 1");
         }
         if (maxPreconditionDim < 1) {
-            throw new IllegalArgumentException("maxPreconditionDim must be >= 1; got " + maxPreconditionDim);
+            throw invalid("maxPreconditionDim", maxPreconditionDim, ">= 1");
         }
+    }
+
+    /** A bound layout read from JSON or Java serialization may have been edited: check what stateSize reads. */
+    private void validateLayout() {
+        if (layout.isEmpty()) {
+            throw new IllegalArgumentException("Soap layout is empty: a bound configuration describes at least one "
+                    + "parameter. Call Soap.bind(net) after net.init() to describe the parameters again.");
+        }
+        for (int i = 0; i < layout.size(); i++) {
+            ParamLayout p = layout.get(i);
+            if (p == null) {
+                throw new IllegalArgumentException("Soap layout entry " + i + " of " + layout.size() + " is null. "
+                        + "Call Soap.bind(net) after net.init() to describe the parameters again.");
+            }
+            try {
+                p.validate();
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("Soap layout entry " + i + " of " + layout.size() + ": "
+                        + e.getMessage() + ". Call Soap.bind(net) after net.init() to describe the parameters "
+                        + "again.", e);
+            }
+        }
+    }
+
+    private static IllegalArgumentException invalid(String field, Object value, String range) {
+        return new IllegalArgumentException("Soap " + field + " must be " + range + "; got " + value
+                + ". Set a valid value with Soap.builder()." + field + "(...), or correct \"" + field
+                + "\" in the configuration JSON the network was loaded from.");
     }
 
     private static void requireFiniteNonNegative(String field, double value) {
         if (!(value >= 0) || Double.isInfinite(value)) {
-            throw new IllegalArgumentException(field + " must be finite and >= 0; got " + value);
+            throw invalid(field, value, "finite and >= 0");
         }
     }
 
     private static void requireUnitInterval(String field, double value) {
         if (!(value >= 0 && value < 1)) {
-            throw new IllegalArgumentException(field + " must be in [0, 1); got " + value);
+            throw invalid(field, value, "in [0, 1)");
         }
+    }
+
+    /** Java serialization bypasses the builder as well: a stream with a bad value is refused here. */
+    private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
+        in.defaultReadObject();
+        validate();
     }
 
     @Override

@@ -12,6 +12,8 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.learning.config.IUpdater;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
@@ -26,8 +28,14 @@ import java.util.Map;
  * shapes (usually a single run: all of a layer's parameters, or its weights and its biases separately),
  * because Deeplearning4j splits blocks only where the configuration changes. Each layer gets its own copy,
  * which also undoes the sharing of one instance that {@code FineTuneConfiguration} sets up.
+ *
+ * <p>Binding also checks each configuration's values and logs warnings (logger {@code io.github.soapdl4j.Soap}):
+ * one per parameter whose state is out of proportion ({@link StateBudget}), and one listing the trainable
+ * parameters that use another updater when the network mixes them ({@link MixedUpdaters}).
  */
 final class SoapBinder {
+    private static final Logger LOG = LoggerFactory.getLogger(Soap.class);
+
     private SoapBinder() {
     }
 
@@ -36,9 +44,10 @@ final class SoapBinder {
             throw new IllegalStateException("Soap.bind(net) needs an initialized network: call net.init() first");
         }
         requireSupportedType(net.params().dataType());
-        if (bindLayers(net.getLayers()) && net.getUpdater(false) != null) {
+        if (bindLayers(net.getLayers(), net.params().dataType()) && net.getUpdater(false) != null) {
             net.setUpdater(null); // its blocks were laid out from the unbound configurations
         }
+        warnAboutOtherUpdaters(net.getLayers());
     }
 
     static void bind(ComputationGraph graph) {
@@ -46,8 +55,16 @@ final class SoapBinder {
             throw new IllegalStateException("Soap.bind(graph) needs an initialized graph: call graph.init() first");
         }
         requireSupportedType(graph.params().dataType());
-        if (bindLayers(graph.getLayers()) && graph.getUpdater(false) != null) {
+        if (bindLayers(graph.getLayers(), graph.params().dataType()) && graph.getUpdater(false) != null) {
             graph.setUpdater(null);
+        }
+        warnAboutOtherUpdaters(graph.getLayers());
+    }
+
+    private static void warnAboutOtherUpdaters(Layer[] layers) {
+        String warning = MixedUpdaters.warning(layers);
+        if (warning != null) {
+            LOG.warn(warning);
         }
     }
 
@@ -66,16 +83,17 @@ final class SoapBinder {
     }
 
     /** @return whether any configuration changed */
-    private static boolean bindLayers(Layer[] layers) {
+    private static boolean bindLayers(Layer[] layers, DataType type) {
+        requireValidSettings(layers); // before any layer's configuration is replaced
         boolean changed = false;
         RefreshScheduler scheduler = new RefreshScheduler();
         for (Layer layer : layers) {
-            changed |= bindLayer(layer, scheduler);
+            changed |= bindLayer(layer, scheduler, type);
         }
         return changed;
     }
 
-    private static boolean bindLayer(Layer layer, RefreshScheduler scheduler) {
+    private static boolean bindLayer(Layer layer, RefreshScheduler scheduler, DataType type) {
         TrainingConfig config = layer.getConfig();
         Map<String, INDArray> params = layer.paramTable(false);
         if (config == null || params == null || params.isEmpty()) {
@@ -107,6 +125,7 @@ final class SoapBinder {
         boolean changed = false;
         for (Soap soap : order) {
             List<ParamLayout> run = commonRun(layerName, runs.get(soap));
+            warnAboutSize(layerName, run, soap, type);
             if (run.equals(soap.getLayout())) {
                 scheduler.account(soap);
                 continue;
@@ -128,6 +147,39 @@ final class SoapBinder {
             changed = true;
         }
         return changed;
+    }
+
+    /** A configuration loaded from JSON or Java serialization has not been through the builder's checks. */
+    private static void requireValidSettings(Layer[] layers) {
+        for (Layer layer : layers) {
+            TrainingConfig config = layer.getConfig();
+            Map<String, INDArray> params = layer.paramTable(false);
+            if (config == null || params == null) {
+                continue;
+            }
+            for (String param : params.keySet()) {
+                IUpdater u = config.getUpdaterByParam(param);
+                if (!(u instanceof Soap)) {
+                    continue;
+                }
+                try {
+                    ((Soap) u).validateSettings();
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("Layer '" + config.getLayerName() + "' parameter '" + param
+                            + "': " + e.getMessage(), e);
+                }
+            }
+        }
+    }
+
+    private static void warnAboutSize(String layerName, List<ParamLayout> run, Soap soap, DataType type) {
+        for (ParamLayout p : run) {
+            String warning = new StateBudget(p, soap, type).warning("layer '" + layerName + "' parameter '"
+                    + p.getName() + "'", soap);
+            if (warning != null) {
+                LOG.warn(warning);
+            }
+        }
     }
 
     /** All runs of one instance in a layer must look alike, since the updater sees them as repeats of one. */

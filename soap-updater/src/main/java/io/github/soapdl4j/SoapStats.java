@@ -5,6 +5,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.updater.BaseMultiLayerUpdater;
 import org.deeplearning4j.nn.updater.UpdaterBlock;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -13,7 +14,8 @@ import java.util.List;
 
 /**
  * Reads what SOAP is doing in a network: per parameter, its working shape and which dims are preconditioned,
- * each factor's eigenvalue range, refreshes done, time spent refreshing, and the fault counters.
+ * each factor's eigenvalue range, refreshes done, time spent refreshing, the fault counters, and the bytes of
+ * its state next to what Adam would keep.
  *
  * <pre>{@code
  * SoapStats.of(net).forEach(System.out::println);
@@ -47,11 +49,15 @@ public final class SoapStats {
                 SoapUpdater soap = (SoapUpdater) block.getGradientUpdater();
                 List<ParameterPreconditioner> params = soap.parameters();
                 List<UpdaterBlock.ParamState> states = block.getLayersAndVariablesInBlock();
-                List<ParamLayout> run = soap.getConfig().getLayout();
+                Soap config = soap.getConfig();
+                List<ParamLayout> run = config.getLayout();
+                DataType type = soap.getState().get(SoapUpdater.STATE_KEY).dataType();
                 for (int i = 0; i < params.size(); i++) {
                     UpdaterBlock.ParamState p = states.get(i);
-                    out.add(params.get(i).stats(p.getLayer().getConfig().getLayerName(), p.getParamName(),
-                            run.get(i % run.size())));
+                    ParamLayout layout = run.get(i % run.size());
+                    out.add(params.get(i).stats(p.getLayer().getConfig().getLayerName(), p.getParamName(), layout)
+                            .withMemory(config.stateSize(layout.length()) * type.width(),
+                                    StateBudget.adamBytes(layout.length(), type)));
                 }
             }
         }
