@@ -29,7 +29,7 @@ public final class SeededComparison {
     /**
      * @param options the job's shared options (optimizers, seeds, learning rates, warm-up)
      * @param prefix  the job's file prefix
-     * @param title   the plot's title and the closing table's heading
+     * @param title   the heading of the tables (the plot's title is {@code prefix}, which fits)
      * @param warmUp  untimed steps on a throwaway model
      * @param run     one timed run
      * @param writer  where CSV and PNG files go
@@ -60,7 +60,7 @@ public final class SeededComparison {
                 log.print(Comparison.table(BASELINE, inOrder));
             }
         }
-        File png = writer.writePlot(prefix, title, bySeed);
+        File png = writer.writePlot(prefix, prefix, bySeed);
         log.printf("%n%s: closing table%n", title);
         log.print(Comparison.acrossSeeds(BASELINE, bySeed));
         log.println("Wrote " + png + " and the CSV files beside it.");

@@ -52,9 +52,17 @@ public final class MnistExample implements Callable<Integer> {
     @Option(names = "--model", description = "mlp, cnn or both (default: ${DEFAULT-VALUE})")
     String model = "mlp";
 
-    @Option(names = "--weight-decay", description = "decoupled weight decay of every layer's weights, the same "
-            + "for both optimizers; 0 for none (default: ${DEFAULT-VALUE})")
+    @Option(names = "--weight-decay", description = "decoupled weight decay of every layer's weights (each step "
+            + "shrinks them by learning rate x this), for both optimizers; 0 for none (default: ${DEFAULT-VALUE})")
     double weightDecay = 0.0;
+
+    @Option(names = "--soap-weight-decay", description = "SOAP's weight decay, where the sweep chose another for "
+            + "it than for Adam (default: --weight-decay)")
+    Double soapWeightDecay;
+
+    @Option(names = "--adam-weight-decay", description = "Adam's weight decay, where the sweep chose another for "
+            + "it than for SOAP (default: --weight-decay)")
+    Double adamWeightDecay;
 
     @Option(names = "--epochs", description = "epochs (default: ${DEFAULT-VALUE})")
     int epochs = 10;
@@ -86,8 +94,7 @@ public final class MnistExample implements Callable<Integer> {
         System.out.println(TimingConditions.establish());
         MnistData data = MnistData.locate(dataset, dataDir);
         System.out.printf(Locale.ROOT, "%s from %s: %d training and %d held-out examples, batch %d, %d epochs, "
-                + "weight decay %s, seeds %s%n", dataset, data.directory(), trainLimit, testLimit, batch, epochs,
-                weightDecay, options.seeds);
+                + "seeds %s%n", dataset, data.directory(), trainLimit, testLimit, batch, epochs, options.seeds);
         ResultsWriter writer = new ResultsWriter(options.out);
         for (ImageModels.Model m : models()) {
             if (sweep.active()) {
@@ -111,9 +118,20 @@ public final class MnistExample implements Callable<Integer> {
 
     /** Trains each optimizer once per seed on {@code m}, writes CSV and PNG files, prints the tables. */
     Map<Long, List<RunRecord>> compare(MnistData data, ImageModels.Model m, ResultsWriter writer) throws Exception {
-        String title = prefix(m) + " (batch " + batch + ", " + epochs + " epochs, weight decay " + weightDecay + ")";
+        StringBuilder settings = new StringBuilder();
+        for (Optimizer o : options.optimizers) {
+            settings.append(String.format(Locale.ROOT, ", %s lr %s wd %s", o.label(), options.learningRate(o),
+                    weightDecay(o)));
+        }
+        String title = prefix(m) + " (batch " + batch + ", " + epochs + " epochs" + settings + ")";
         return SeededComparison.run(options, prefix(m), title, (o, steps) -> warmUp(data, m, o, steps),
-                (o, seed) -> run(data, m, o, options.learningRate(o), weightDecay, seed), writer, System.out);
+                (o, seed) -> run(data, m, o, options.learningRate(o), weightDecay(o), seed), writer, System.out);
+    }
+
+    /** @return the weight decay {@code optimizer} trains with */
+    double weightDecay(Optimizer optimizer) {
+        Double own = optimizer == Optimizer.SOAP ? soapWeightDecay : adamWeightDecay;
+        return own != null ? own : weightDecay;
     }
 
     /** Trains every optimizer at every setting of the grid, for every seed; prints and writes the table. */
@@ -132,7 +150,8 @@ public final class MnistExample implements Callable<Integer> {
 
     private void warmUp(MnistData data, ImageModels.Model m, Optimizer optimizer, int steps) throws Exception {
         long seed = options.seeds.get(0);
-        Trainer.fitSteps(Classifier.of(network(m, optimizer, options.learningRate(optimizer), weightDecay, seed)),
+        Trainer.fitSteps(Classifier.of(network(m, optimizer, options.learningRate(optimizer), weightDecay(optimizer),
+                        seed)),
                 new MultiDataSetIteratorAdapter(data.iterator(true, batch, trainLimit, seed)), steps);
     }
 

@@ -139,7 +139,7 @@ public final class SparkExample implements Callable<Integer> {
         } finally {
             sc.stop();
         }
-        File png = writer.writePlot(PREFIX, "Spark parameter averaging against one worker", bySeed);
+        File png = writer.writePlot(PREFIX, PREFIX + " " + master, bySeed);
         List<String> table = table(bySeed);
         System.out.println();
         table.forEach(System.out::println);

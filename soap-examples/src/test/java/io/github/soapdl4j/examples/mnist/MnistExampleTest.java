@@ -98,6 +98,14 @@ class MnistExampleTest {
         }
     }
 
+    @Test
+    void eachOptimizerCanHaveTheWeightDecayItsSweepChose() {
+        MnistExample job = new MnistExample();
+        MnistExample.commandLine(job).parseArgs("--weight-decay", "0.1", "--adam-weight-decay", "0.01");
+        assertEquals(0.1, job.weightDecay(Optimizer.SOAP));
+        assertEquals(0.01, job.weightDecay(Optimizer.ADAM));
+    }
+
     private static void assertNonEmpty(File f) {
         assertTrue(f.isFile() && f.length() > 0, f + " was not written");
     }
