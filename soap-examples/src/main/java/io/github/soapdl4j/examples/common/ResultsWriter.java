@@ -132,7 +132,10 @@ public final class ResultsWriter {
 
     private static XYChart chart(String title, String x, String y) {
         XYChart chart = new XYChartBuilder().width(720).height(480).title(title).xAxisTitle(x).yAxisTitle(y).build();
+        // Losses often span less than a decade: label the ticks in between too, not the powers of ten alone.
         chart.getStyler().setYAxisLogarithmic(true);
+        chart.getStyler().setYAxisLogarithmicDecadeOnly(false);
+        chart.getStyler().setYAxisDecimalPattern("0.###");
         return chart;
     }
 

@@ -1,6 +1,7 @@
 package io.github.soapdl4j.examples.common;
 
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.ArrayList;
@@ -42,8 +43,11 @@ public final class TimingConditions {
         if (pinned == null) {
             CountDownLatch ran = new CountDownLatch(1);
             Thread t = new Thread(() -> {
-                // An element-wise op and a reduction on enough elements for ND4J to open parallel regions.
-                Nd4j.ones(DataType.FLOAT, 1 << 16).addi(1).sumNumber();
+                // An array creation, an element-wise op and a reduction on enough elements for ND4J to open
+                // parallel regions, and a small product (BLAS): the kinds of op a training step runs.
+                INDArray a = Nd4j.ones(DataType.FLOAT, 256, 256);
+                a.addi(1).sumNumber();
+                a.mmul(a);
                 ran.countDown();
                 while (true) {
                     LockSupport.park();
