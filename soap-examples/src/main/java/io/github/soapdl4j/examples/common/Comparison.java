@@ -109,7 +109,7 @@ public final class Comparison {
         return reach == null ? Double.POSITIVE_INFINITY : (double) reach.iteration() / base.last().iteration();
     }
 
-    /** @return training seconds {@code run} took to reach {@code base}'s final loss over {@code base}'s; inf if never */
+    /** @return seconds {@code run} trained to reach {@code base}'s final loss over {@code base}'s; inf if never */
     static double timeRatio(RunRecord run, RunRecord base) {
         RunRecord.Evaluation reach = run.firstReaching(base.last().loss());
         return reach == null ? Double.POSITIVE_INFINITY : reach.seconds() / base.last().seconds();

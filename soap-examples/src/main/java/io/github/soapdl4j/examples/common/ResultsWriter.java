@@ -50,7 +50,8 @@ public final class ResultsWriter {
 
     /** Writes {@code <prefix>-<run>-train.csv} and {@code <prefix>-<run>-eval.csv}. */
     public void writeCsv(String prefix, RunRecord run) throws IOException {
-        try (PrintWriter out = new PrintWriter(file(prefix + "-" + run.name() + "-train.csv"), StandardCharsets.UTF_8)) {
+        try (PrintWriter out = new PrintWriter(file(prefix + "-" + run.name() + "-train.csv"),
+                StandardCharsets.UTF_8)) {
             out.println("iteration,train_loss,seconds");
             for (RunRecord.Step s : run.steps()) {
                 out.printf(Locale.ROOT, "%d,%.6f,%.3f%n", s.iteration(), s.loss(), s.seconds());

@@ -104,7 +104,8 @@ class KerasFineTuneExampleTest {
     void helpNamesTheOptions() {
         StringWriter help = new StringWriter();
         new CommandLine(new KerasFineTuneExample()).usage(new PrintWriter(help));
-        for (String option : new String[] {"--model", "--freeze", "--checkpoint-at", "--soap-lr", "--seeds", "--optimizers", "--out"}) {
+        for (String option : new String[] {"--model", "--freeze", "--checkpoint-at", "--soap-lr", "--seeds",
+                "--optimizers", "--out"}) {
             assertTrue(help.toString().contains(option), option + " missing from " + help);
         }
     }
