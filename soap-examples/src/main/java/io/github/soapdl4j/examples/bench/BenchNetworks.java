@@ -16,12 +16,12 @@ final class BenchNetworks {
 
     /** The MLP 784-512-512-10 of the main job. */
     static MultiLayerNetwork mlp(IUpdater updater) {
-        return init(new MultiLayerNetwork(ImageModels.configuration(ImageModels.Model.MLP, updater, 1)));
+        return init(new MultiLayerNetwork(ImageModels.configuration(ImageModels.Model.MLP, updater, 0, 1)));
     }
 
     /** The CNN of the main job: two 3x3 conv layers (32, 64) and a dense head. */
     static MultiLayerNetwork cnn(IUpdater updater) {
-        return init(new MultiLayerNetwork(ImageModels.configuration(ImageModels.Model.CNN, updater, 1)));
+        return init(new MultiLayerNetwork(ImageModels.configuration(ImageModels.Model.CNN, updater, 0, 1)));
     }
 
     /** One square dense layer {@code width x width}. */

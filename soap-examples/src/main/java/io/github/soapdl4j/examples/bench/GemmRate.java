@@ -1,5 +1,6 @@
 package io.github.soapdl4j.examples.bench;
 
+import io.github.soapdl4j.examples.common.Stats;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;

@@ -3,6 +3,10 @@ package io.github.soapdl4j.examples.bench;
 import io.github.soapdl4j.ParameterStats;
 import io.github.soapdl4j.Soap;
 import io.github.soapdl4j.SoapStats;
+import io.github.soapdl4j.examples.common.JobOptions;
+import io.github.soapdl4j.examples.common.Optimizer;
+import io.github.soapdl4j.examples.common.Stats;
+import io.github.soapdl4j.examples.common.TimingConditions;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
@@ -52,10 +56,12 @@ public final class UpdaterBenchmark implements Callable<Integer> {
     int memorySteps = 1000;
 
     @Option(names = "--out", description = "Markdown report file (default: ${DEFAULT-VALUE})")
-    File out = new File("soap-examples/benchmarks/updater-benchmark.md");
+    File out = new File(JobOptions.defaultOut("bench"), "updater-benchmark.md");
 
     private final StringBuilder report = new StringBuilder();
     private final int frequency = new Soap().getPreconditionFrequency();
+    /** Rows timed so far: which optimizer is timed first alternates with it. */
+    private int rows;
 
     public static void main(String[] args) {
         System.exit(new CommandLine(new UpdaterBenchmark()).execute(args));
@@ -63,7 +69,11 @@ public final class UpdaterBenchmark implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        String conditions = TimingConditions.establish();
         line("# SOAP updater benchmark");
+        line("");
+        line(conditions + " Here: SOAP and Adam alternate which is timed first from row to row, and every "
+                + "row's timings follow its own untimed warm-up calls.");
         line("");
         line(String.format(Locale.ROOT, "%s; %d cores; Java %s; ND4J backend %s; %d warm-up and %d timed updater "
                         + "calls per row; float32.", LocalDate.now(), Runtime.getRuntime().availableProcessors(),
@@ -205,8 +215,13 @@ public final class UpdaterBenchmark implements Callable<Integer> {
     /** @return SOAP's regular-step median */
     private double row(String name, Function<IUpdater, MultiLayerNetwork> build, boolean square) {
         MultiLayerNetwork soapNet = build.apply(new Soap());
-        UpdaterTimer.Timings soap = UpdaterTimer.time(soapNet, warmup, steps, frequency);
-        UpdaterTimer.Timings adam = UpdaterTimer.time(build.apply(new Adam()), warmup, steps, frequency);
+        MultiLayerNetwork adamNet = build.apply(new Adam());
+        java.util.Map<Optimizer, UpdaterTimer.Timings> timings = new java.util.EnumMap<>(Optimizer.class);
+        for (Optimizer o : TimingConditions.order(List.of(Optimizer.SOAP, Optimizer.ADAM), rows++)) {
+            timings.put(o, UpdaterTimer.time(o == Optimizer.SOAP ? soapNet : adamNet, warmup, steps, frequency));
+        }
+        UpdaterTimer.Timings soap = timings.get(Optimizer.SOAP);
+        UpdaterTimer.Timings adam = timings.get(Optimizer.ADAM);
         double regular = Stats.median(soap.regular());
         double refresh = Stats.median(soap.refresh());
         line(String.format(Locale.ROOT, "| %s | %.1f | %.1f | %.1f | %.1f | %.2f | %.2f | %.2f |", name, regular,
@@ -230,8 +245,13 @@ public final class UpdaterBenchmark implements Callable<Integer> {
     }
 
     private void fitRow(String name, Function<IUpdater, MultiLayerNetwork> build, long[] shape) {
-        double soap = Stats.median(FitTimer.time(build.apply(new Soap()), shape, warmup, fitSteps));
-        double adam = Stats.median(FitTimer.time(build.apply(new Adam()), shape, warmup, fitSteps));
+        java.util.Map<Optimizer, Double> ms = new java.util.EnumMap<>(Optimizer.class);
+        for (Optimizer o : TimingConditions.order(List.of(Optimizer.SOAP, Optimizer.ADAM), rows++)) {
+            ms.put(o, Stats.median(FitTimer.time(build.apply(o == Optimizer.SOAP ? new Soap() : new Adam()), shape,
+                    warmup, fitSteps)));
+        }
+        double soap = ms.get(Optimizer.SOAP);
+        double adam = ms.get(Optimizer.ADAM);
         line(String.format(Locale.ROOT, "| %s | %d | %.1f | %.1f | %.2f |", name, shape[0], soap, adam, soap / adam));
     }
 

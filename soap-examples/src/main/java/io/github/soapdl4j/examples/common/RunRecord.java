@@ -46,6 +46,17 @@ public final class RunRecord {
         return evaluations.isEmpty() ? null : evaluations.get(evaluations.size() - 1);
     }
 
+    /** @return the evaluation with the lowest held-out loss (the earliest of equals), or null before the first */
+    public Evaluation best() {
+        Evaluation best = null;
+        for (Evaluation e : evaluations) {
+            if (best == null || e.loss() < best.loss()) {
+                best = e;
+            }
+        }
+        return best;
+    }
+
     /** @return the first evaluation whose loss is at most {@code target}, or null if none is */
     public Evaluation firstReaching(double target) {
         for (Evaluation e : evaluations) {

@@ -11,6 +11,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 
 import java.io.PrintStream;
 import java.util.Locale;
+import java.util.function.Supplier;
 
 /**
  * Trains a classifier for a number of epochs, recording the training loss of every step and the held-out
@@ -65,6 +66,52 @@ public final class Trainer {
             evaluate(record, net, test, iteration, epoch, trainingNanos / 1e9);
         }
         return record;
+    }
+
+    /** One epoch trained whole by something else (Spark's parameter averaging, say). */
+    @FunctionalInterface
+    public interface EpochFit {
+        /** Trains one epoch; @return its training loss, NaN where it is not known */
+        double fitEpoch() throws Exception;
+    }
+
+    /**
+     * Trains by whole epochs, each one call of {@code fit}, evaluating {@code current.get()} on {@code test}
+     * before training and after every epoch (the model to evaluate may be another object after each epoch). The
+     * step count advances by {@code stepsPerEpoch} per epoch, so that the record lines up with a {@link #train}
+     * record of the same minibatches.
+     *
+     * @return what was measured: one step per epoch (its training loss) and one evaluation per epoch
+     */
+    public RunRecord trainByEpoch(String name, EpochFit fit, Supplier<Classifier> current, MultiDataSetIterator test,
+                                  int epochs, int stepsPerEpoch) throws Exception {
+        RunRecord record = new RunRecord(name);
+        long trainingNanos = 0;
+        evaluate(record, current.get(), test, 0, 0, 0);
+        for (int epoch = 1; epoch <= epochs; epoch++) {
+            long start = System.nanoTime();
+            double loss = fit.fitEpoch();
+            trainingNanos += System.nanoTime() - start;
+            if (!Double.isNaN(loss)) {
+                record.addStep(epoch * stepsPerEpoch, loss, trainingNanos / 1e9);
+            }
+            evaluate(record, current.get(), test, epoch * stepsPerEpoch, epoch, trainingNanos / 1e9);
+        }
+        return record;
+    }
+
+    /**
+     * Fits {@code steps} minibatches of {@code train} (from its start, again from its start when it runs out):
+     * the untimed warm-up of {@link TimingConditions#warmUp} on a throwaway model.
+     */
+    public static void fitSteps(Classifier net, MultiDataSetIterator train, int steps) {
+        train.reset();
+        for (int i = 0; i < steps; i++) {
+            if (!train.hasNext()) {
+                train.reset();
+            }
+            net.fit(train.next());
+        }
     }
 
     private void evaluate(RunRecord record, Classifier net, MultiDataSetIterator test, int iteration, int epoch,

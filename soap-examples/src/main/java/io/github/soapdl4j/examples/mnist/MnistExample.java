@@ -2,30 +2,45 @@ package io.github.soapdl4j.examples.mnist;
 
 import io.github.soapdl4j.Soap;
 import io.github.soapdl4j.SoapStats;
-import io.github.soapdl4j.examples.common.Comparison;
+import io.github.soapdl4j.examples.common.Classifier;
+import io.github.soapdl4j.examples.common.JobOptions;
+import io.github.soapdl4j.examples.common.Optimizer;
 import io.github.soapdl4j.examples.common.ResultsWriter;
 import io.github.soapdl4j.examples.common.RunRecord;
+import io.github.soapdl4j.examples.common.SeededComparison;
+import io.github.soapdl4j.examples.common.Sweep;
+import io.github.soapdl4j.examples.common.SweepOptions;
+import io.github.soapdl4j.examples.common.TimingConditions;
 import io.github.soapdl4j.examples.common.Trainer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.nd4j.linalg.learning.config.Adam;
-import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.dataset.adapter.MultiDataSetIteratorAdapter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.File;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
  * The main job: an image classifier on Fashion-MNIST (or MNIST) trained with SOAP and with Deeplearning4j's
- * Adam under the same seed, batch size and constant learning rate, compared on held-out loss per step.
+ * Adam under the same seeds, batch size, constant learning rates and decoupled weight decay, compared on
+ * held-out loss per step; or, with {@code --sweep}, the tuning sweep both optimizers get the same budget of.
  */
 @Command(name = "mnist-example", mixinStandardHelpOptions = true,
-        description = "Train an MLP and/or a CNN on Fashion-MNIST or MNIST with SOAP and with Adam, and compare.")
+        description = "Train an MLP and/or a CNN on Fashion-MNIST or MNIST with SOAP and with Adam over several "
+                + "seeds, and compare; or sweep learning rate x weight decay for both.")
 public final class MnistExample implements Callable<Integer> {
+    static final String JOB = "mnist";
+
+    @Mixin
+    JobOptions options = new JobOptions(JOB, 3e-3, 3e-3, List.of(1L, 2L, 3L));
+
+    @Mixin
+    SweepOptions sweep = new SweepOptions();
 
     @Option(names = "--dataset", description = "fashion or mnist (default: ${DEFAULT-VALUE})")
     MnistData.Dataset dataset = MnistData.Dataset.FASHION;
@@ -37,8 +52,17 @@ public final class MnistExample implements Callable<Integer> {
     @Option(names = "--model", description = "mlp, cnn or both (default: ${DEFAULT-VALUE})")
     String model = "mlp";
 
-    @Option(names = "--optimizers", split = ",", description = "which of soap,adam to run (default: soap,adam)")
-    List<String> optimizers = List.of("soap", "adam");
+    @Option(names = "--weight-decay", description = "decoupled weight decay of every layer's weights (each step "
+            + "shrinks them by learning rate x this), for both optimizers; 0 for none (default: ${DEFAULT-VALUE})")
+    double weightDecay = 0.0;
+
+    @Option(names = "--soap-weight-decay", description = "SOAP's weight decay, where the sweep chose another for "
+            + "it than for Adam (default: --weight-decay)")
+    Double soapWeightDecay;
+
+    @Option(names = "--adam-weight-decay", description = "Adam's weight decay, where the sweep chose another for "
+            + "it than for SOAP (default: --weight-decay)")
+    Double adamWeightDecay;
 
     @Option(names = "--epochs", description = "epochs (default: ${DEFAULT-VALUE})")
     int epochs = 10;
@@ -52,44 +76,29 @@ public final class MnistExample implements Callable<Integer> {
     @Option(names = "--test-limit", description = "held-out examples used (default: all ${DEFAULT-VALUE})")
     int testLimit = 10_000;
 
-    @Option(names = "--soap-lr", description = "SOAP's learning rate (default: ${DEFAULT-VALUE}, from the sweep "
-            + "in README.md)")
-    double soapLr = 3e-3;
-
-    @Option(names = "--adam-lr", description = "Adam's learning rate (default: ${DEFAULT-VALUE}, from the sweep "
-            + "in README.md)")
-    double adamLr = 3e-3;
-
     @Option(names = "--eval-every", description = "evaluate on the held-out set every this many steps "
             + "(default: ${DEFAULT-VALUE})")
     int evalEvery = 10;
 
-    @Option(names = "--seed", description = "seed for initialization and shuffling (default: ${DEFAULT-VALUE})")
-    long seed = 42;
-
-    @Option(names = "--out", description = "output directory for CSV and PNG files (default: ${DEFAULT-VALUE})")
-    File out = new File("soap-examples/results/mnist");
-
-    @Option(names = "--sweep", split = ",", description = "instead of one comparison, train every optimizer at "
-            + "each of these learning rates and report the final held-out loss, e.g. 1e-3,3e-3,1e-2")
-    List<Double> sweep;
-
     public static void main(String[] args) {
-        System.exit(new CommandLine(new MnistExample()).setCaseInsensitiveEnumValuesAllowed(true).execute(args));
+        System.exit(commandLine(new MnistExample()).execute(args));
+    }
+
+    /** @return the command line of {@code job}, as {@link #main} runs it */
+    static CommandLine commandLine(MnistExample job) {
+        return new CommandLine(job).setCaseInsensitiveEnumValuesAllowed(true);
     }
 
     @Override
     public Integer call() throws Exception {
+        System.out.println(TimingConditions.establish());
         MnistData data = MnistData.locate(dataset, dataDir);
-        System.out.printf(Locale.ROOT, "%s from %s: %d training and %d held-out examples, batch %d, %d epochs%n",
-                dataset, data.directory(), trainLimit, testLimit, batch, epochs);
-        ResultsWriter writer = new ResultsWriter(out);
-        List<ImageModels.Model> models = model.equalsIgnoreCase("both")
-                ? List.of(ImageModels.Model.MLP, ImageModels.Model.CNN)
-                : List.of(ImageModels.Model.valueOf(model.toUpperCase(Locale.ROOT)));
-        for (ImageModels.Model m : models) {
-            if (sweep != null) {
-                sweep(data, m);
+        System.out.printf(Locale.ROOT, "%s from %s: %d training and %d held-out examples, batch %d, %d epochs, "
+                + "seeds %s%n", dataset, data.directory(), trainLimit, testLimit, batch, epochs, options.seeds);
+        ResultsWriter writer = new ResultsWriter(options.out);
+        for (ImageModels.Model m : models()) {
+            if (sweep.active()) {
+                sweep(data, m, writer);
             } else {
                 compare(data, m, writer);
             }
@@ -97,48 +106,61 @@ public final class MnistExample implements Callable<Integer> {
         return 0;
     }
 
-    /** Trains each optimizer once on {@code m}, writes CSV and PNG files, prints the comparison. */
-    List<RunRecord> compare(MnistData data, ImageModels.Model m, ResultsWriter writer) throws Exception {
-        List<RunRecord> runs = new ArrayList<>();
-        String prefix = dataset.name().toLowerCase(Locale.ROOT) + "-" + m.name().toLowerCase(Locale.ROOT);
-        for (String optimizer : optimizers) {
-            double lr = optimizer.equalsIgnoreCase("soap") ? soapLr : adamLr;
-            RunRecord run = run(data, m, optimizer, lr);
-            writer.writeCsv(prefix, run);
-            runs.add(run);
-        }
-        File png = writer.writePlot(prefix, prefix, runs);
-        System.out.println();
-        System.out.println(prefix + " (" + batch + " per batch):");
-        if (runs.stream().anyMatch(r -> r.name().equals("adam"))) {
-            System.out.print(Comparison.table("adam", runs));
-        }
-        System.out.println("Wrote " + png + " and the CSV files beside it.");
-        return runs;
+    List<ImageModels.Model> models() {
+        return model.equalsIgnoreCase("both") ? List.of(ImageModels.Model.MLP, ImageModels.Model.CNN)
+                : List.of(ImageModels.Model.valueOf(model.toUpperCase(Locale.ROOT)));
     }
 
-    private void sweep(MnistData data, ImageModels.Model m) throws Exception {
-        List<String> lines = new ArrayList<>();
-        for (String optimizer : optimizers) {
-            for (double lr : sweep) {
-                RunRecord run = run(data, m, optimizer, lr);
-                lines.add(String.format(Locale.ROOT, "%-6s lr %-8s final held-out loss %.4f accuracy %.4f",
-                        optimizer, lr, run.last().loss(), run.last().accuracy()));
-            }
-        }
-        System.out.println();
-        System.out.println("Sweep, " + m + ", " + epochs + " epochs, batch " + batch + ":");
-        lines.forEach(System.out::println);
+    /** @return the prefix of {@code m}'s files, e.g. {@code fashion-mlp} */
+    String prefix(ImageModels.Model m) {
+        return dataset.name().toLowerCase(Locale.ROOT) + "-" + m.name().toLowerCase(Locale.ROOT);
     }
 
-    private RunRecord run(MnistData data, ImageModels.Model m, String optimizer, double lr) throws Exception {
-        IUpdater updater = optimizer.equalsIgnoreCase("soap") ? new Soap(lr) : new Adam(lr);
-        MultiLayerNetwork net = new MultiLayerNetwork(ImageModels.configuration(m, updater, seed));
+    /** Trains each optimizer once per seed on {@code m}, writes CSV and PNG files, prints the tables. */
+    Map<Long, List<RunRecord>> compare(MnistData data, ImageModels.Model m, ResultsWriter writer) throws Exception {
+        StringBuilder settings = new StringBuilder();
+        for (Optimizer o : options.optimizers) {
+            settings.append(String.format(Locale.ROOT, ", %s lr %s wd %s", o.label(), options.learningRate(o),
+                    weightDecay(o)));
+        }
+        String title = prefix(m) + " (batch " + batch + ", " + epochs + " epochs" + settings + ")";
+        return SeededComparison.run(options, prefix(m), title, (o, steps) -> warmUp(data, m, o, steps),
+                (o, seed) -> run(data, m, o, options.learningRate(o), weightDecay(o), seed), writer, System.out);
+    }
+
+    /** @return the weight decay {@code optimizer} trains with */
+    double weightDecay(Optimizer optimizer) {
+        Double own = optimizer == Optimizer.SOAP ? soapWeightDecay : adamWeightDecay;
+        return own != null ? own : weightDecay;
+    }
+
+    /** Trains every optimizer at every setting of the grid, for every seed; prints and writes the table. */
+    List<Sweep.Cell> sweep(MnistData data, ImageModels.Model m, ResultsWriter writer) throws Exception {
+        String heading = "Sweep, " + prefix(m) + ", " + epochs + " epochs, batch " + batch;
+        return Sweep.run(options, sweep.learningRates, sweep.weightDecays(weightDecay), prefix(m), heading,
+                (o, steps) -> warmUp(data, m, o, steps), (o, lr, wd, seed) -> run(data, m, o, lr, wd, seed),
+                writer, System.out);
+    }
+
+    private MultiLayerNetwork network(ImageModels.Model m, Optimizer optimizer, double lr, double wd, long seed) {
+        MultiLayerNetwork net = new MultiLayerNetwork(ImageModels.configuration(m, optimizer.updater(lr), wd, seed));
         net.init();
-        Soap.bind(net);
-        RunRecord run = new Trainer(evalEvery, System.out).train(optimizer.toLowerCase(Locale.ROOT), net,
+        return Soap.bind(net);
+    }
+
+    private void warmUp(MnistData data, ImageModels.Model m, Optimizer optimizer, int steps) throws Exception {
+        long seed = options.seeds.get(0);
+        Trainer.fitSteps(Classifier.of(network(m, optimizer, options.learningRate(optimizer), weightDecay(optimizer),
+                        seed)),
+                new MultiDataSetIteratorAdapter(data.iterator(true, batch, trainLimit, seed)), steps);
+    }
+
+    private RunRecord run(MnistData data, ImageModels.Model m, Optimizer optimizer, double lr, double wd, long seed)
+            throws Exception {
+        MultiLayerNetwork net = network(m, optimizer, lr, wd, seed);
+        RunRecord run = new Trainer(evalEvery, System.out).train(optimizer.label(), net,
                 data.iterator(true, batch, trainLimit, seed), data.iterator(false, 1000, testLimit, seed), epochs);
-        if (updater instanceof Soap) {
+        if (optimizer == Optimizer.SOAP) {
             System.out.println("SOAP state after training:");
             SoapStats.of(net).forEach(p -> System.out.println("  " + p));
         }

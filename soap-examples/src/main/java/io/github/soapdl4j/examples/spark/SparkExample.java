@@ -3,10 +3,18 @@ package io.github.soapdl4j.examples.spark;
 import io.github.soapdl4j.ParameterStats;
 import io.github.soapdl4j.Soap;
 import io.github.soapdl4j.SoapStats;
+import io.github.soapdl4j.examples.common.Classifier;
+import io.github.soapdl4j.examples.common.JobOptions;
+import io.github.soapdl4j.examples.common.Optimizer;
+import io.github.soapdl4j.examples.common.ResultsWriter;
+import io.github.soapdl4j.examples.common.RunRecord;
+import io.github.soapdl4j.examples.common.TimingConditions;
+import io.github.soapdl4j.examples.common.Trainer;
 import io.github.soapdl4j.examples.mnist.MnistData;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.deeplearning4j.datasets.iterator.ExistingDataSetIterator;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
@@ -15,25 +23,23 @@ import org.deeplearning4j.nn.weights.WeightInit;
 import org.deeplearning4j.spark.api.RDDTrainingApproach;
 import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
-import org.nd4j.evaluation.classification.Evaluation;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.dataset.adapter.MultiDataSetIteratorAdapter;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
-import org.nd4j.linalg.learning.config.Adam;
-import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.File;
-import java.io.IOException;
-import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
@@ -54,6 +60,11 @@ import java.util.concurrent.Callable;
         description = "Train an MLP on Fashion-MNIST with SOAP and Adam under Spark parameter averaging, "
                 + "and compare each with a single-worker run of the same budget.")
 public final class SparkExample implements Callable<Integer> {
+    static final String JOB = "spark";
+    static final String PREFIX = "spark";
+
+    @Mixin
+    JobOptions options = new JobOptions(JOB, 3e-3, 3e-3, List.of(42L));
 
     @Option(names = "--master", description = "Spark master URL (default: ${DEFAULT-VALUE})")
     String master = "local[2]";
@@ -61,9 +72,6 @@ public final class SparkExample implements Callable<Integer> {
     @Option(names = "--data-dir", description = "directory with the four uncompressed Fashion-MNIST IDX files "
             + "(default: unpacked from /usr/share/datasets/fashion-mnist)")
     File dataDir;
-
-    @Option(names = "--optimizers", split = ",", description = "which of soap,adam to run (default: soap,adam)")
-    List<String> optimizers = List.of("soap", "adam");
 
     @Option(names = "--epochs", description = "epochs (default: ${DEFAULT-VALUE})")
     int epochs = 3;
@@ -76,9 +84,6 @@ public final class SparkExample implements Callable<Integer> {
             + "averagings (default: ${DEFAULT-VALUE})")
     int averagingFrequency = 10;
 
-    @Option(names = "--lr", description = "learning rate of both optimizers (default: ${DEFAULT-VALUE})")
-    double lr = 3e-3;
-
     @Option(names = "--hidden", description = "width of the MLP's hidden layer (default: ${DEFAULT-VALUE})")
     int hidden = 128;
 
@@ -89,85 +94,97 @@ public final class SparkExample implements Callable<Integer> {
     @Option(names = "--test-limit", description = "held-out examples used (default: ${DEFAULT-VALUE})")
     int testLimit = 2_000;
 
-    @Option(names = "--seed", description = "seed for initialization, shuffling and splits (default: "
-            + "${DEFAULT-VALUE})")
-    long seed = 42;
-
-    @Option(names = "--out", description = "output directory for the comparison CSV (default: ${DEFAULT-VALUE})")
-    File out = new File("soap-examples/results/spark");
-
-    /** One trained network's result. */
-    record Result(String optimizer, String mode, double loss, double accuracy, double seconds) {
-    }
-
     public static void main(String[] args) {
         System.exit(new CommandLine(new SparkExample()).execute(args));
     }
 
     @Override
     public Integer call() throws Exception {
+        System.out.println(TimingConditions.establish());
+        options.check();
         MnistData data = MnistData.locate(MnistData.Dataset.FASHION, dataDir);
-        List<DataSet> train = new ArrayList<>();
-        DataSetIterator it = data.iterator(true, batch, trainLimit, seed);
-        while (it.hasNext()) {
-            train.add(it.next());
-        }
-        DataSet test = DataSet.merge(collect(data.iterator(false, 1000, testLimit, seed)));
-
+        ResultsWriter writer = new ResultsWriter(options.out);
         SparkConf conf = new SparkConf().setMaster(master).setAppName("soap-spark-example");
         if (master.startsWith("local")) {
             // Local runs need no UI and no resolvable host name.
             conf.set("spark.ui.enabled", "false").set("spark.driver.bindAddress", "127.0.0.1")
                     .set("spark.driver.host", "127.0.0.1");
         }
-        List<Result> results = new ArrayList<>();
+        Map<Long, List<RunRecord>> bySeed = new LinkedHashMap<>();
         JavaSparkContext sc = new JavaSparkContext(conf);
         try {
-            int workers = sc.defaultParallelism();
-            // Each split of an epoch holds workers x averagingFrequency minibatches only when the data divide
-            // evenly: otherwise the training master makes fewer, larger splits and every worker silently stops
-            // after averagingFrequency minibatches of its share, skipping the rest of the epoch. Whole periods
-            // keep the Spark run on exactly the minibatches the single-worker run sees.
-            int period = workers * averagingFrequency;
-            int usable = train.size() / period * period;
-            if (usable == 0) {
-                throw new IllegalArgumentException(train.size() + " minibatches are fewer than one averaging period "
-                        + "(" + workers + " workers x " + averagingFrequency + ")");
-            }
-            if (usable < train.size()) {
-                System.out.printf(Locale.ROOT, "Using %d of %d minibatches: whole averaging periods of %d%n", usable,
-                        train.size(), period);
-                train = new ArrayList<>(train.subList(0, usable));
-            }
-            System.out.printf(Locale.ROOT, "Fashion-MNIST from %s: %d minibatches of %d, %d held-out examples; "
-                    + "%d epochs; Spark %s (%d workers), averaging every %d minibatches%n", data.directory(),
-                    train.size(), batch, test.numExamples(), epochs, master, workers, averagingFrequency);
-            // Not cached here: the training master persists it at the storage level it is built with.
-            JavaRDD<DataSet> rdd = sc.parallelize(train, workers);
-            for (String optimizer : optimizers) {
-                results.add(single(optimizer, train, test));
-                results.add(spark(optimizer, sc, rdd, test));
+            for (int i = 0; i < options.seeds.size(); i++) {
+                long seed = options.seeds.get(i);
+                List<DataSet> train = minibatches(data, sc.defaultParallelism(), seed);
+                MultiDataSetIterator test = new MultiDataSetIteratorAdapter(data.iterator(false, 1000, testLimit,
+                        seed));
+                if (i == 0) {
+                    TimingConditions.warmUp(options.optimizers, options.warmupSteps, (o, n) -> Trainer.fitSteps(
+                            Classifier.of(network(o, seed)), new MultiDataSetIteratorAdapter(
+                                    new ExistingDataSetIterator(train)), n));
+                }
+                // Not cached here: the training master persists it at the storage level it is built with.
+                JavaRDD<DataSet> rdd = sc.parallelize(train, sc.defaultParallelism());
+                Map<Optimizer, List<RunRecord>> runs = new LinkedHashMap<>();
+                for (Optimizer o : TimingConditions.order(options.optimizers, i)) {
+                    runs.put(o, List.of(single(o, seed, train, test), spark(o, seed, sc, rdd, train.size(), test)));
+                }
+                List<RunRecord> inOrder = new ArrayList<>();
+                options.optimizers.forEach(o -> inOrder.addAll(runs.get(o)));
+                for (RunRecord r : inOrder) {
+                    writer.writeCsv(ResultsWriter.seedPrefix(PREFIX, seed), r);
+                }
+                bySeed.put(seed, inOrder);
             }
         } finally {
             sc.stop();
         }
-        print(results);
-        write(results);
+        File png = writer.writePlot(PREFIX, PREFIX + " " + master, bySeed);
+        List<String> table = table(bySeed);
+        System.out.println();
+        table.forEach(System.out::println);
+        File csv = writer.writeLines(PREFIX + "-comparison.csv", csv(bySeed));
+        System.out.println("Wrote " + csv + ", " + png + " and the CSV files beside them.");
         return 0;
     }
 
-    /** Plain {@code net.fit} over the same minibatches: the budget the Spark run is compared with. */
-    private Result single(String optimizer, List<DataSet> train, DataSet test) {
-        long start = System.nanoTime();
-        MultiLayerNetwork net = network(optimizer);
-        for (int epoch = 0; epoch < epochs; epoch++) {
-            train.forEach(net::fit);
+    /**
+     * Reads the training minibatches of {@code seed}'s shuffle and keeps whole averaging periods. Each split of an
+     * epoch holds workers x averagingFrequency minibatches only when the data divide evenly: otherwise the
+     * training master makes fewer, larger splits and every worker silently stops after averagingFrequency
+     * minibatches of its share, skipping the rest of the epoch. Whole periods keep the Spark run on exactly the
+     * minibatches the single-worker run sees.
+     */
+    private List<DataSet> minibatches(MnistData data, int workers, long seed) throws Exception {
+        List<DataSet> train = new ArrayList<>();
+        DataSetIterator it = data.iterator(true, batch, trainLimit, seed);
+        while (it.hasNext()) {
+            train.add(it.next());
         }
-        return result(optimizer, "single", net, test, start);
+        int period = workers * averagingFrequency;
+        int usable = train.size() / period * period;
+        if (usable == 0) {
+            throw new IllegalArgumentException(train.size() + " minibatches are fewer than one averaging period "
+                    + "(" + workers + " workers x " + averagingFrequency + "): raise --train-limit or lower "
+                    + "--averaging-frequency");
+        }
+        System.out.printf(Locale.ROOT, "Seed %d: Fashion-MNIST from %s, %d of %d minibatches of %d (whole averaging "
+                + "periods of %d), %d held-out examples; %d epochs; Spark %s (%d workers), averaging every %d "
+                + "minibatches%n", seed, data.directory(), usable, train.size(), batch, period, testLimit, epochs,
+                master, workers, averagingFrequency);
+        return new ArrayList<>(train.subList(0, usable));
     }
 
-    private Result spark(String optimizer, JavaSparkContext sc, JavaRDD<DataSet> rdd, DataSet test) {
-        long start = System.nanoTime();
+    /** Plain {@code net.fit} over the same minibatches: the budget the Spark run is compared with. */
+    private RunRecord single(Optimizer optimizer, long seed, List<DataSet> train, MultiDataSetIterator test) {
+        // Evaluated at each epoch's end only, as the Spark run is.
+        return new Trainer(Integer.MAX_VALUE, System.out).train(optimizer.label() + "-single",
+                Classifier.of(network(optimizer, seed)), new MultiDataSetIteratorAdapter(
+                        new ExistingDataSetIterator(train)), test, epochs);
+    }
+
+    private RunRecord spark(Optimizer optimizer, long seed, JavaSparkContext sc, JavaRDD<DataSet> rdd,
+                            int minibatches, MultiDataSetIterator test) throws Exception {
         ParameterAveragingTrainingMaster tm = new ParameterAveragingTrainingMaster.Builder(batch)
                 .batchSizePerWorker(batch)
                 .averagingFrequency(averagingFrequency)
@@ -179,26 +196,26 @@ public final class SparkExample implements Callable<Integer> {
                 .rddTrainingApproach(RDDTrainingApproach.Direct)
                 .rngSeed(seed)
                 .build();
-        SparkDl4jMultiLayer sparkNet = new SparkDl4jMultiLayer(sc, network(optimizer), tm);
-        for (int epoch = 0; epoch < epochs; epoch++) {
-            sparkNet.fit(rdd);
-        }
-        MultiLayerNetwork net = sparkNet.getNetwork();
-        Result r = result(optimizer, "spark", net, test, start);
-        if (optimizer.equalsIgnoreCase("soap")) {
+        SparkDl4jMultiLayer sparkNet = new SparkDl4jMultiLayer(sc, network(optimizer, seed), tm);
+        RunRecord record = new Trainer(Integer.MAX_VALUE, System.out).trainByEpoch(optimizer.label() + "-spark",
+                () -> {
+                    sparkNet.fit(rdd);
+                    return sparkNet.getScore();
+                }, () -> Classifier.of(sparkNet.getNetwork()), test, epochs, minibatches);
+        if (optimizer == Optimizer.SOAP) {
+            MultiLayerNetwork net = sparkNet.getNetwork();
             long repaired = SoapStats.of(net).stream().mapToLong(ParameterStats::getRepairedBases).sum();
             System.out.printf(Locale.ROOT, "SOAP under Spark: %d averaged bases rebuilt (per worker, summed over "
                     + "parameters); state after the last averaging:%n", repaired);
             SoapStats.of(net).forEach(p -> System.out.println("  " + p));
         }
-        return r;
+        return record;
     }
 
-    private MultiLayerNetwork network(String optimizer) {
-        IUpdater updater = optimizer.equalsIgnoreCase("soap") ? new Soap(lr) : new Adam(lr);
+    private MultiLayerNetwork network(Optimizer optimizer, long seed) {
         MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder()
                 .seed(seed)
-                .updater(updater)
+                .updater(optimizer.updater(options.learningRate(optimizer)))
                 .weightInit(WeightInit.RELU)
                 .list()
                 .layer(new DenseLayer.Builder().nIn(784).nOut(hidden).activation(Activation.RELU).build())
@@ -210,47 +227,35 @@ public final class SparkExample implements Callable<Integer> {
         return Soap.bind(net);
     }
 
-    private static Result result(String optimizer, String mode, MultiLayerNetwork net, DataSet test, long start) {
-        double loss = net.score(test);
-        Evaluation eval = new Evaluation();
-        eval.eval(test.getLabels(), net.output(test.getFeatures()));
-        Result r = new Result(optimizer.toLowerCase(Locale.ROOT), mode, loss, eval.accuracy(),
-                (System.nanoTime() - start) / 1e9);
-        System.out.printf(Locale.ROOT, "%-5s %-6s held-out loss %.4f accuracy %.4f (%.1f s)%n", r.optimizer(),
-                r.mode(), r.loss(), r.accuracy(), r.seconds());
-        return r;
-    }
-
-    private static void print(List<Result> results) {
-        System.out.println();
-        System.out.println("optimizer  single loss  spark loss  spark/single  single acc  spark acc");
-        for (int i = 0; i + 1 < results.size(); i += 2) {
-            Result single = results.get(i);
-            Result spark = results.get(i + 1);
-            System.out.printf(Locale.ROOT, "%-9s  %11.4f  %10.4f  %12.3f  %10.4f  %9.4f%n", single.optimizer(),
-                    single.loss(), spark.loss(), spark.loss() / single.loss(), single.accuracy(), spark.accuracy());
-        }
-    }
-
-    private void write(List<Result> results) throws IOException {
-        Files.createDirectories(out.toPath());
-        File csv = new File(out, "spark-comparison.csv");
-        try (PrintWriter w = new PrintWriter(csv, StandardCharsets.UTF_8)) {
-            w.println("optimizer,mode,master,epochs,batch,averaging_frequency,lr,loss,accuracy,seconds");
-            for (Result r : results) {
-                w.printf(Locale.ROOT, "%s,%s,%s,%d,%d,%d,%s,%.6f,%.6f,%.2f%n", r.optimizer(), r.mode(),
-                        r.mode().equals("spark") ? master : "", epochs, batch, averagingFrequency, lr, r.loss(),
-                        r.accuracy(), r.seconds());
+    /** @return the closing table: per seed and optimizer, final held-out loss and accuracy, single against Spark */
+    static List<String> table(Map<Long, List<RunRecord>> bySeed) {
+        List<String> lines = new ArrayList<>();
+        lines.add("seed  optimizer  single loss  spark loss  spark/single  single acc  spark acc  single s  spark s");
+        bySeed.forEach((seed, runs) -> {
+            for (int i = 0; i + 1 < runs.size(); i += 2) {
+                RunRecord.Evaluation single = runs.get(i).last();
+                RunRecord.Evaluation spark = runs.get(i + 1).last();
+                lines.add(String.format(Locale.ROOT, "%-5d %-9s  %11.4f  %10.4f  %12.3f  %10.4f  %9.4f  %8.1f  %7.1f",
+                        seed, runs.get(i).name().replace("-single", ""), single.loss(), spark.loss(),
+                        spark.loss() / single.loss(), single.accuracy(), spark.accuracy(), single.seconds(),
+                        spark.seconds()));
             }
-        }
-        System.out.println("Wrote " + csv);
+        });
+        return lines;
     }
 
-    private static List<DataSet> collect(DataSetIterator it) {
-        List<DataSet> out = new ArrayList<>();
-        while (it.hasNext()) {
-            out.add(it.next());
-        }
-        return out;
+    private List<String> csv(Map<Long, List<RunRecord>> bySeed) {
+        List<String> lines = new ArrayList<>();
+        lines.add("seed,optimizer,mode,master,epochs,batch,averaging_frequency,lr,loss,accuracy,seconds");
+        bySeed.forEach((seed, runs) -> {
+            for (RunRecord r : runs) {
+                String[] parts = r.name().split("-");
+                Optimizer o = Optimizer.parse(parts[0]);
+                lines.add(String.format(Locale.ROOT, "%d,%s,%s,%s,%d,%d,%d,%s,%.6f,%.6f,%.2f", seed, parts[0],
+                        parts[1], parts[1].equals("spark") ? master : "", epochs, batch, averagingFrequency,
+                        options.learningRate(o), r.last().loss(), r.last().accuracy(), r.last().seconds()));
+            }
+        });
+        return lines;
     }
 }

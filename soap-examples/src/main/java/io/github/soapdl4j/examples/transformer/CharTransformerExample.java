@@ -3,21 +3,25 @@ package io.github.soapdl4j.examples.transformer;
 import io.github.soapdl4j.Soap;
 import io.github.soapdl4j.SoapStats;
 import io.github.soapdl4j.examples.common.Classifier;
-import io.github.soapdl4j.examples.common.Comparison;
+import io.github.soapdl4j.examples.common.JobOptions;
+import io.github.soapdl4j.examples.common.Optimizer;
 import io.github.soapdl4j.examples.common.ResultsWriter;
 import io.github.soapdl4j.examples.common.RunRecord;
+import io.github.soapdl4j.examples.common.SeededComparison;
+import io.github.soapdl4j.examples.common.Sweep;
+import io.github.soapdl4j.examples.common.SweepOptions;
+import io.github.soapdl4j.examples.common.TimingConditions;
 import io.github.soapdl4j.examples.common.Trainer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.IUpdater;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.io.File;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
@@ -31,8 +35,14 @@ import java.util.concurrent.Callable;
                 + "validation loss after the same number of steps.")
 public final class CharTransformerExample implements Callable<Integer> {
 
-    @Option(names = "--optimizers", split = ",", description = "which of soap,adam to run (default: soap,adam)")
-    List<String> optimizers = List.of("soap", "adam");
+    static final String JOB = "transformer";
+    static final String PREFIX = "char-transformer";
+
+    @Mixin
+    JobOptions options = new JobOptions(JOB, 1e-3, 1e-3, List.of(1L, 2L, 3L));
+
+    @Mixin
+    SweepOptions sweep = new SweepOptions();
 
     @Option(names = "--steps", description = "training steps per optimizer (default: ${DEFAULT-VALUE})")
     int steps = 400;
@@ -56,14 +66,6 @@ public final class CharTransformerExample implements Callable<Integer> {
     @Option(names = "--ff", description = "hidden width of the feed-forward networks (default: ${DEFAULT-VALUE})")
     int feedForward = 256;
 
-    @Option(names = "--soap-lr", description = "SOAP's learning rate (default: ${DEFAULT-VALUE}, from the sweep "
-            + "in README.md)")
-    double soapLr = 1e-3;
-
-    @Option(names = "--adam-lr", description = "Adam's learning rate (default: ${DEFAULT-VALUE}, from the sweep "
-            + "in README.md)")
-    double adamLr = 1e-3;
-
     @Option(names = "--weight-decay", description = "decoupled weight decay of every weight matrix, both "
             + "optimizers (default: ${DEFAULT-VALUE})")
     double weightDecay = 0.01;
@@ -79,16 +81,6 @@ public final class CharTransformerExample implements Callable<Integer> {
     @Option(names = "--eval-every", description = "evaluate every this many steps (default: ${DEFAULT-VALUE})")
     int evalEvery = 25;
 
-    @Option(names = "--seed", description = "seed for initialization and batch order (default: ${DEFAULT-VALUE})")
-    long seed = 42;
-
-    @Option(names = "--out", description = "output directory for CSV and PNG files (default: ${DEFAULT-VALUE})")
-    File out = new File("soap-examples/results/transformer");
-
-    @Option(names = "--sweep", split = ",", description = "instead of one comparison, train every optimizer at "
-            + "each of these learning rates and tabulate the final validation loss, e.g. 1e-3,3e-3,1e-2")
-    List<Double> sweep;
-
     /** Runs the command line; exits with its status. */
     public static void main(String[] args) {
         System.exit(new CommandLine(new CharTransformerExample()).execute(args));
@@ -96,75 +88,50 @@ public final class CharTransformerExample implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        System.out.println(TimingConditions.establish());
         CharCorpus corpus = CharCorpus.fromResource(CharCorpus.DEFAULT_RESOURCE, validationFraction);
         System.out.printf(Locale.ROOT, "Text: %d training and %d validation characters, vocabulary %d (ln %d = "
                         + "%.3f nats)%n", corpus.sizes()[0], corpus.sizes()[1], corpus.vocabularySize(),
                 corpus.vocabularySize(), Math.log(corpus.vocabularySize()));
         System.out.printf(Locale.ROOT, "Model: context %d, d_model %d, %d heads, %d blocks, feed-forward %d; "
-                + "%d steps of %d windows, weight decay %s, seed %d%n", context, dModel, heads, blocks, feedForward,
-                steps, batch, weightDecay, seed);
-        if (sweep != null) {
-            sweep(corpus);
+                + "%d steps of %d windows, weight decay %s, seeds %s%n", context, dModel, heads, blocks,
+                feedForward, steps, batch, weightDecay, options.seeds);
+        ResultsWriter writer = new ResultsWriter(options.out);
+        if (sweep.active()) {
+            sweep(corpus, writer);
         } else {
-            compare(corpus, new ResultsWriter(out));
+            compare(corpus, writer);
         }
         return 0;
     }
 
-    /** Trains each optimizer once at its learning rate, writes CSV and PNG files, prints the comparison. */
-    List<RunRecord> compare(CharCorpus corpus, ResultsWriter writer) throws Exception {
-        String prefix = "char-transformer";
-        warmUp(corpus);
-        List<RunRecord> runs = new ArrayList<>();
-        for (String optimizer : optimizers) {
-            RunRecord run = run(corpus, optimizer, optimizer.equalsIgnoreCase("soap") ? soapLr : adamLr);
-            writer.writeCsv(prefix, run);
-            runs.add(run);
-        }
-        File png = writer.writePlot(prefix, "char transformer", runs);
-        System.out.printf(Locale.ROOT, "%nCharacter transformer, %d steps of %d windows (losses in nats per "
-                + "character, accuracy of the next character):%n", steps, batch);
-        if (runs.stream().anyMatch(r -> r.name().equals("adam"))) {
-            System.out.print(Comparison.table("adam", runs));
-        }
-        System.out.println("Wrote " + png + " and the CSV files beside it.");
-        return runs;
+    /**
+     * Trains each optimizer once per seed at its learning rate, writes CSV and PNG files, prints the tables
+     * (losses in nats per character, accuracy of the next character).
+     */
+    Map<Long, List<RunRecord>> compare(CharCorpus corpus, ResultsWriter writer) throws Exception {
+        String title = "char transformer (" + steps + " steps of " + batch + " windows, weight decay "
+                + weightDecay + ")";
+        return SeededComparison.run(options, PREFIX, title, (o, n) -> warmUp(corpus, o, n),
+                (o, seed) -> run(corpus, o, options.learningRate(o), weightDecay, seed), writer, System.out);
     }
 
-    /** Trains every optimizer at every learning rate of {@link #sweep}; @return the runs, in that order */
-    List<RunRecord> sweep(CharCorpus corpus) throws Exception {
-        warmUp(corpus);
-        List<RunRecord> runs = new ArrayList<>();
-        for (String optimizer : optimizers) {
-            for (double lr : sweep) {
-                runs.add(run(corpus, optimizer, lr));
-            }
-        }
-        System.out.printf(Locale.ROOT, "%nLearning-rate sweep, %d steps of %d windows:%n", steps, batch);
-        System.out.printf(Locale.ROOT, "%-6s %8s %16s %10s %16s %9s%n", "run", "lr", "final val. loss", "accuracy",
-                "best val. loss", "seconds");
-        int i = 0;
-        for (String optimizer : optimizers) {
-            for (double lr : sweep) {
-                RunRecord run = runs.get(i++);
-                double best = run.evaluations().stream().mapToDouble(RunRecord.Evaluation::loss).min().orElseThrow();
-                System.out.printf(Locale.ROOT, "%-6s %8s %16.4f %10.4f %16.4f %9.1f%n", optimizer, lr,
-                        run.last().loss(), run.last().accuracy(), best, run.last().seconds());
-            }
-        }
-        return runs;
+    /** Trains every optimizer at every setting of the sweep's grid, for every seed. */
+    List<Sweep.Cell> sweep(CharCorpus corpus, ResultsWriter writer) throws Exception {
+        String heading = "Sweep, " + steps + " steps of " + batch + " windows (validation loss in nats)";
+        return Sweep.run(options, sweep.learningRates, sweep.weightDecays(weightDecay), PREFIX, heading,
+                (o, n) -> warmUp(corpus, o, n), (o, lr, wd, seed) -> run(corpus, o, lr, wd, seed), writer,
+                System.out);
     }
 
-    private RunRecord run(CharCorpus corpus, String optimizer, double lr) {
-        IUpdater updater = updater(optimizer, lr);
-        String name = optimizer.toLowerCase(Locale.ROOT);
-        ComputationGraph graph = graph(corpus, updater);
-        System.out.printf(Locale.ROOT, "%n%s, learning rate %s, %,d parameters%n", name, lr, graph.numParams());
+    private RunRecord run(CharCorpus corpus, Optimizer optimizer, double lr, double wd, long seed) {
+        ComputationGraph graph = graph(corpus, optimizer.updater(lr), wd, seed);
+        System.out.printf(Locale.ROOT, "%,d parameters%n", graph.numParams());
         // The training windows depend on the seed alone, so every optimizer gets the same batches in order.
-        RunRecord run = new Trainer(evalEvery, System.out).train(name, Classifier.of(graph),
+        RunRecord run = new Trainer(evalEvery, System.out).train(optimizer.label(), Classifier.of(graph),
                 CharWindowIterator.training(corpus, steps, batch, context, dModel, seed),
                 CharWindowIterator.validation(corpus, validationWindows, 256, context, dModel), 1);
-        if (updater instanceof Soap) {
+        if (optimizer == Optimizer.SOAP) {
             System.out.println("SOAP state after training:");
             SoapStats.of(graph).forEach(p -> System.out.println("  " + p));
         }
@@ -172,32 +139,21 @@ public final class CharTransformerExample implements Callable<Integer> {
     }
 
     /**
-     * Takes one untimed step with each optimizer on a throwaway model. The first training step in a JVM sets up
-     * ND4J's op registry and the attention layers' SameDiff gradient functions (and SOAP's first LAPACK calls),
-     * tens of seconds on a busy machine; without this, whichever optimizer runs first would be charged for it.
+     * Untimed steps on a throwaway model. The first training step in a JVM also sets up ND4J's op registry and
+     * the attention layers' SameDiff gradient functions, tens of seconds on a busy machine.
      */
-    void warmUp(CharCorpus corpus) {
-        for (String optimizer : optimizers) {
-            graph(corpus, updater(optimizer, 1e-3)).fit(CharWindowIterator.training(corpus, 1, batch, context,
-                    dModel, seed).next());
-        }
+    private void warmUp(CharCorpus corpus, Optimizer optimizer, int n) {
+        long seed = options.seeds.get(0);
+        Trainer.fitSteps(Classifier.of(graph(corpus, optimizer.updater(options.learningRate(optimizer)), weightDecay,
+                seed)), CharWindowIterator.training(corpus, n, batch, context, dModel, seed), n);
     }
 
-    private ComputationGraph graph(CharCorpus corpus, IUpdater updater) {
+    private ComputationGraph graph(CharCorpus corpus, IUpdater updater, double wd, long seed) {
         CharTransformer.Size size = new CharTransformer.Size(corpus.vocabularySize(), context, dModel, heads, blocks,
                 feedForward);
-        ComputationGraph graph = new ComputationGraph(CharTransformer.configuration(size, updater, weightDecay, seed));
+        ComputationGraph graph = new ComputationGraph(CharTransformer.configuration(size, updater, wd, seed));
         graph.init();
         Soap.bind(graph);
         return graph;
-    }
-
-    private IUpdater updater(String optimizer, double lr) {
-        return switch (optimizer.toLowerCase(Locale.ROOT)) {
-            case "soap" -> new Soap(lr);
-            case "adam" -> new Adam(lr);
-            default -> throw new CommandLine.ParameterException(new CommandLine(this),
-                    "unknown optimizer '" + optimizer + "': use soap or adam");
-        };
     }
 }

@@ -22,8 +22,8 @@ class UpdaterBenchmarkTest {
                 "12", "--fit-steps", "2", "--memory-steps", "120", "--out", out.getPath());
         assertEquals(0, code);
         String report = Files.readString(out.toPath());
-        for (String section : new String[] {"GEMM rate", "Updater time per step", "arithmetic rate",
-                "fit() per step", "Memory", "dense 64x64", "Memory over 120", "| growth |"}) {
+        for (String section : new String[] {"Timing conditions", "GEMM rate", "Updater time per step",
+                "arithmetic rate", "fit() per step", "Memory", "dense 64x64", "Memory over 120", "| growth |"}) {
             assertTrue(report.contains(section), "missing " + section + " in\n" + report);
         }
         assertTrue(!report.contains("NaN |"), "every timing was measured:\n" + report);

@@ -19,6 +19,8 @@ import picocli.CommandLine;
 import java.io.File;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -57,14 +59,16 @@ class KerasFineTuneExampleTest {
     void shortFineTuneRunTrainsFreezesWritesAndResumesExactly(@TempDir File out) throws Exception {
         KerasFineTuneExample job = new KerasFineTuneExample();
         new CommandLine(job).parseArgs("--epochs", "2", "--batch", "32", "--train-limit", "256", "--test-limit",
-                "200", "--source-limit", "400", "--source-epochs", "1", "--checkpoint-at", "11", "--out",
-                out.getPath());
+                "200", "--source-limit", "400", "--source-epochs", "1", "--checkpoint-at", "11", "--seeds", "5",
+                "--warmup-steps", "1", "--out", out.getPath());
         KerasFineTuneExample.Outcome outcome = job.execute();
 
         assertNonEmpty(outcome.model());
         assertEquals(new File(out, SourceFile.NAME), outcome.model());
-        assertEquals(2, outcome.runs().size());
-        for (var entry : outcome.runs().entrySet()) {
+        assertEquals(List.of(5L), List.copyOf(outcome.runs().keySet()));
+        Map<String, CheckpointedTrainer.Result> runs = outcome.runs().get(5L);
+        assertEquals(List.of("soap", "adam"), List.copyOf(runs.keySet()));
+        for (var entry : runs.entrySet()) {
             String name = entry.getKey();
             RunRecord record = entry.getValue().record();
             MultiLayerNetwork tuned = entry.getValue().network();
@@ -77,17 +81,17 @@ class KerasFineTuneExampleTest {
             assertEquals(0.0, job.frozenChange(outcome.imported(), tuned), name + " moved a frozen layer");
             assertNotEquals(0.0, KerasFineTuneExample.maxAbsDiff(outcome.imported().getLayer(1).params(),
                     tuned.getLayer(1).params()), name + " did not train the first unfrozen layer");
-            assertNonEmpty(new File(out, "keras-fine-tune-" + name + "-train.csv"));
-            assertNonEmpty(new File(out, "keras-fine-tune-" + name + "-eval.csv"));
-            assertNonEmpty(new File(out, "keras-fine-tune-" + name + "-checkpoint.zip"));
+            assertNonEmpty(new File(out, "keras-fine-tune-seed5-" + name + "-train.csv"));
+            assertNonEmpty(new File(out, "keras-fine-tune-seed5-" + name + "-eval.csv"));
+            assertNonEmpty(new File(out, "keras-fine-tune-seed5-" + name + "-checkpoint.zip"));
         }
         assertNonEmpty(outcome.plot());
-        assertTrue(outcome.runs().get("soap").network().getLayerWiseConfigurations().getConf(1).getLayer()
+        assertTrue(runs.get("soap").network().getLayerWiseConfigurations().getConf(1).getLayer()
                 .getUpdaterByParam("W") instanceof Soap, "the restored network still trains with SOAP");
 
-        MultiLayerNetwork resumed = outcome.runs().get("soap").network();
+        MultiLayerNetwork resumed = runs.get("soap").network();
         MultiLayerNetwork straight = outcome.uninterrupted().network();
-        assertEquals(outcome.runs().get("soap").record().last().loss(), outcome.uninterrupted().record().last().loss());
+        assertEquals(runs.get("soap").record().last().loss(), outcome.uninterrupted().record().last().loss());
         assertEquals(0.0, KerasFineTuneExample.maxAbsDiff(resumed.params(), straight.params()),
                 "parameters of the restored run differ from the uninterrupted one");
         INDArray state = resumed.getUpdater().getStateViewArray();
@@ -100,7 +104,8 @@ class KerasFineTuneExampleTest {
     void helpNamesTheOptions() {
         StringWriter help = new StringWriter();
         new CommandLine(new KerasFineTuneExample()).usage(new PrintWriter(help));
-        for (String option : new String[] {"--model", "--freeze", "--checkpoint-at", "--soap-lr", "--out"}) {
+        for (String option : new String[] {"--model", "--freeze", "--checkpoint-at", "--soap-lr", "--seeds",
+                "--optimizers", "--out"}) {
             assertTrue(help.toString().contains(option), option + " missing from " + help);
         }
     }

@@ -1,5 +1,6 @@
 package io.github.soapdl4j.examples.spark;
 
+import io.github.soapdl4j.examples.common.Optimizer;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -19,8 +20,8 @@ class SparkExampleTest {
     void helpNamesTheSparkOptions() {
         StringWriter help = new StringWriter();
         new CommandLine(new SparkExample()).usage(new PrintWriter(help));
-        for (String option : new String[] {"--master", "--epochs", "--batch", "--averaging-frequency", "--lr",
-                "--out", "--help"}) {
+        for (String option : new String[] {"--master", "--epochs", "--batch", "--averaging-frequency", "--soap-lr",
+                "--adam-lr", "--seeds", "--out", "--help"}) {
             assertTrue(help.toString().contains(option), option + " missing from:\n" + help);
         }
     }
@@ -37,12 +38,13 @@ class SparkExampleTest {
     void parsesTheBudget() {
         SparkExample job = new SparkExample();
         new CommandLine(job).parseArgs("--master", "local[4]", "--epochs", "2", "--batch", "32",
-                "--averaging-frequency", "5", "--lr", "1e-3", "--optimizers", "soap");
+                "--averaging-frequency", "5", "--soap-lr", "1e-3", "--optimizers", "soap");
         assertEquals("local[4]", job.master);
         assertEquals(2, job.epochs);
         assertEquals(32, job.batch);
         assertEquals(5, job.averagingFrequency);
-        assertEquals(1e-3, job.lr);
-        assertEquals(java.util.List.of("soap"), job.optimizers);
+        assertEquals(1e-3, job.options.soapLr);
+        assertEquals(java.util.List.of(Optimizer.SOAP), job.options.optimizers);
+        assertEquals(java.util.List.of(42L), job.options.seeds);
     }
 }

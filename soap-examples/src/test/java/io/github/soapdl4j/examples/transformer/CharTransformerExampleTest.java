@@ -10,9 +10,11 @@ import java.io.File;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -27,22 +29,31 @@ class CharTransformerExampleTest {
         CharTransformerExample job = new CharTransformerExample();
         new CommandLine(job).parseArgs("--steps", "40", "--batch", "16", "--context", "16", "--d-model", "32",
                 "--heads", "2", "--blocks", "1", "--ff", "64", "--validation-windows", "128", "--eval-every", "20",
-                "--soap-lr", "1e-2", "--adam-lr", "1e-2", "--out", out.getPath());
+                "--soap-lr", "1e-2", "--adam-lr", "1e-2", "--seeds", "1,2", "--warmup-steps", "1", "--out",
+                out.getPath());
         CharCorpus corpus = CharCorpus.fromResource(CharCorpus.DEFAULT_RESOURCE, 0.1);
         double uniform = Math.log(corpus.vocabularySize());
 
-        List<RunRecord> runs = job.compare(corpus, new ResultsWriter(out));
+        Map<Long, List<RunRecord>> bySeed = job.compare(corpus, new ResultsWriter(out));
 
-        assertEquals(List.of("soap", "adam"), runs.stream().map(RunRecord::name).toList());
-        for (RunRecord run : runs) {
-            assertEquals(40, run.steps().size(), run.name() + " ran every step");
-            assertEquals(3, run.evaluations().size(), run.name() + " evaluated at steps 0, 20 and 40");
-            assertEquals(uniform, run.evaluations().get(0).loss(), 1e-3, "the zero head starts at the uniform guess");
-            assertTrue(run.last().loss() < uniform - 0.7,
-                    run.name() + " validation loss " + run.last().loss() + " not below ln(vocabulary) - 0.7");
-            assertNonEmpty(new File(out, "char-transformer-" + run.name() + "-train.csv"));
-            assertNonEmpty(new File(out, "char-transformer-" + run.name() + "-eval.csv"));
+        assertEquals(List.of(1L, 2L), List.copyOf(bySeed.keySet()));
+        for (long seed : bySeed.keySet()) {
+            List<RunRecord> runs = bySeed.get(seed);
+            assertEquals(List.of("soap", "adam"), runs.stream().map(RunRecord::name).toList(),
+                    "listed in the order of --optimizers, whichever ran first");
+            for (RunRecord run : runs) {
+                assertEquals(40, run.steps().size(), run.name() + " ran every step");
+                assertEquals(3, run.evaluations().size(), run.name() + " evaluated at steps 0, 20 and 40");
+                assertEquals(uniform, run.evaluations().get(0).loss(), 1e-3,
+                        "the zero head starts at the uniform guess");
+                assertTrue(run.last().loss() < uniform - 0.7,
+                        run.name() + " validation loss " + run.last().loss() + " not below ln(vocabulary) - 0.7");
+                assertNonEmpty(new File(out, "char-transformer-seed" + seed + "-" + run.name() + "-train.csv"));
+                assertNonEmpty(new File(out, "char-transformer-seed" + seed + "-" + run.name() + "-eval.csv"));
+            }
         }
+        assertNotEquals(bySeed.get(1L).get(0).last().loss(), bySeed.get(2L).get(0).last().loss(),
+                "another seed, another initialization and batch order");
         assertNonEmpty(new File(out, "char-transformer-loss.png"));
     }
 
@@ -51,7 +62,7 @@ class CharTransformerExampleTest {
         StringWriter help = new StringWriter();
         new CommandLine(new CharTransformerExample()).usage(new PrintWriter(help));
         for (String option : List.of("--steps", "--batch", "--context", "--soap-lr", "--adam-lr", "--weight-decay",
-                "--optimizers", "--seed", "--out", "--sweep")) {
+                "--optimizers", "--seeds", "--out", "--sweep", "--sweep-weight-decay", "--warmup-steps")) {
             assertTrue(help.toString().contains(option), "--help lacks " + option);
         }
     }
