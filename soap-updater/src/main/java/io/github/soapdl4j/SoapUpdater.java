@@ -73,7 +73,7 @@ public class SoapUpdater implements GradientUpdater<Soap> {
     @Override
     public void applyUpdater(INDArray gradient, int iteration, int epoch) {
         if (!config.isBound()) {
-            throw new IllegalStateException(UNBOUND_MESSAGE);
+            throw UnboundRefusal.forCaller();
         }
         if (gradient.rank() != 1) {
             gradient = gradient.reshape(gradient.length());
@@ -99,7 +99,7 @@ public class SoapUpdater implements GradientUpdater<Soap> {
     /** @return the block's parameters in order, laid out over the state array on first use */
     List<ParameterPreconditioner> parameters() {
         if (!config.isBound()) {
-            throw new IllegalStateException(UNBOUND_MESSAGE);
+            throw UnboundRefusal.forCaller();
         }
         if (parameters == null) {
             try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
