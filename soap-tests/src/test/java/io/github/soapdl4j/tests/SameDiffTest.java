@@ -2,6 +2,7 @@ package io.github.soapdl4j.tests;
 
 import io.github.soapdl4j.SameDiffSoap;
 import io.github.soapdl4j.Soap;
+import org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
@@ -24,6 +25,7 @@ import org.nd4j.linalg.learning.GradientUpdater;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
+import org.nd4j.weightinit.impl.XavierInitScheme;
 
 import java.io.File;
 import java.util.ArrayList;
@@ -329,6 +331,44 @@ class SameDiffTest {
         System.out.printf("'f'-order weight vs 'c'-order copy: %.3e relative to movement %.3e%n", error, movement);
         assertTrue(movement > 0.1, "parameters barely moved: " + movement);
         assertTrue(error <= ORDER_TOLERANCE, "'f' and 'c' weights differ by " + error);
+    }
+
+    /** The example of docs/samediff.md, as written there (float32, a fresh graph, save and load). */
+    @Test
+    void documentedExampleTrainsAndResumes(@TempDir File dir) {
+        SameDiff sd = SameDiff.create();
+        SDVariable x = sd.placeHolder("x", DataType.FLOAT, -1, 6);
+        SDVariable y = sd.placeHolder("y", DataType.FLOAT, -1, 6);
+        SDVariable w0 = sd.var("w0", new XavierInitScheme('c', 6, 6), DataType.FLOAT, 6, 6);
+        SDVariable b0 = sd.zero("b0", DataType.FLOAT, 6);
+        SDVariable w1 = sd.var("w1", new XavierInitScheme('c', 6, 6), DataType.FLOAT, 6, 6);
+        SDVariable b1 = sd.zero("b1", DataType.FLOAT, 6);
+        SDVariable logits = sd.math().tanh(x.mmul(w0).add(b0)).mmul(w1).add(b1);
+        sd.loss().softmaxCrossEntropy("loss", y, logits, null, LossReduce.MEAN_BY_NONZERO_WEIGHT_COUNT, 0.0);
+
+        sd.setTrainingConfig(new TrainingConfig.Builder()
+                .updater(new Soap(3e-3))
+                .dataSetFeatureMapping("x").dataSetLabelMapping("y")
+                .build());
+        Soap.bind(sd);
+
+        List<DataSet> batches = new ArrayList<>();
+        for (DataSet d : data(10, 3)) {
+            batches.add(new DataSet(d.getFeatures().castTo(DataType.FLOAT), d.getLabels().castTo(DataType.FLOAT)));
+        }
+        DataSet probe = batches.get(0);
+        Map<String, INDArray> feed = Map.of("x", probe.getFeatures(), "y", probe.getLabels());
+        double before = sd.output(feed, "loss").get("loss").getDouble(0);
+        sd.fit(new ListDataSetIterator<>(batches, 32), 3);
+        double after = sd.output(feed, "loss").get("loss").getDouble(0);
+        assertTrue(after < before, "loss went from " + before + " to " + after);
+
+        File file = new File(dir, "example.sd");
+        sd.save(file, true);
+        SameDiff resumed = SameDiff.load(file, true);
+        sd.fit(probe);
+        resumed.fit(probe);
+        assertEquals(0.0, TestNets.maxAbsDiff(flatParams(sd), flatParams(resumed)));
     }
 
     private static String refusal(Throwable thrown) {
