@@ -1,8 +1,8 @@
 package io.github.soapdl4j;
 
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.nd4j.autodiff.samediff.SameDiff;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.schedule.ISchedule;

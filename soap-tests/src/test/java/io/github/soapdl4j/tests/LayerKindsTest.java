@@ -392,6 +392,34 @@ class LayerKindsTest {
         return restored;
     }
 
+    /**
+     * Layerwise pretraining of a VariationalAutoencoder: DL4J updates its decoder in a block of its own, apart from
+     * the encoder, with the one Soap configuration of the layer; each block finds its part of the bound run.
+     */
+    @Test
+    void variationalAutoencoderPretrains() {
+        MultiLayerNetwork net = new MultiLayerNetwork(base(TestNets.soap())
+                .layer(new VariationalAutoencoder.Builder().encoderLayerSizes(6).decoderLayerSizes(6).nOut(3)
+                        .reconstructionDistribution(new GaussianReconstructionDistribution(Activation.IDENTITY))
+                        .activation(Activation.TANH).build())
+                .layer(softmax(3)).setInputType(InputType.feedForward(5)).build());
+        net.init();
+        Soap.bind(net);
+        DataSet data = ff(5, 3);
+        INDArray decoder = net.getLayer(0).getParam("d0W").dup();
+        INDArray encoder = net.getLayer(0).getParam("e0W").dup();
+        for (int i = 0; i < STEPS; i++) {
+            net.pretrainLayer(0, data.getFeatures());
+        }
+        assertTrue(TestNets.allFinite(net.params()));
+        assertNotEquals(0.0, TestNets.maxAbsDiff(decoder, net.getLayer(0).getParam("d0W")), "decoder");
+        assertNotEquals(0.0, TestNets.maxAbsDiff(encoder, net.getLayer(0).getParam("e0W")), "encoder");
+        // Then supervised training goes on with the encoder's block.
+        double before = net.score(data);
+        train(net, data, STEPS);
+        assertTrue(net.score(data) < before);
+    }
+
     /** A user-defined SameDiffVertex: parameters that a ComputationGraph holds in a vertex, not in a layer. */
     @Test
     void sameDiffVertexInComputationGraph(@TempDir File dir) throws Exception {
