@@ -42,7 +42,15 @@ public final class SameDiffSoap implements IUpdater {
     /** {@inheritDoc} Largest state of the variables of that length, as {@link Soap#stateSize(long)}. */
     @Override
     public long stateSize(long numParams) {
-        return soap.stateSize(numParams);
+        for (ParamLayout p : soap.getLayout()) {
+            if (p.length() == numParams) {
+                return soap.stateSize(numParams);
+            }
+        }
+        // Soap's own refusal names Soap.bind(net); a graph is repaired with Soap.bind(sd).
+        throw new IllegalStateException("Soap is bound to SameDiff variables " + soap.getLayout() + " but was "
+                + "asked for the state of a variable of " + numParams + " elements: the graph changed after "
+                + "Soap.bind(sd). Call Soap.bind(sd) again.");
     }
 
     @Override

@@ -312,6 +312,25 @@ class SameDiffTest {
         assertEquals(installed, sd.getTrainingConfig().getUpdater());
     }
 
+    /** A variable added after binding is refused at the next fit, naming the SameDiff fix. */
+    @Test
+    void variableAddedAfterBindRefuses() {
+        DataSet batch = data(1, 1).get(0);
+        SameDiff newLength = Soap.bind(classifier(reference(), TestNets.soap()));
+        newLength.var("extra", Nd4j.rand(DataType.DOUBLE, 5, 7));
+        String message = refusal(assertThrows(RuntimeException.class, () -> newLength.fit(batch)));
+        assertTrue(message.contains("Soap.bind(sd) again") && message.contains("35 elements"), message);
+
+        SameDiff newShape = Soap.bind(classifier(reference(), TestNets.soap()));
+        newShape.var("extra", Nd4j.rand(DataType.DOUBLE, 3, 12)); // as long as w0, another shape
+        message = refusal(assertThrows(RuntimeException.class, () -> newShape.fit(batch)));
+        assertTrue(message.contains("Soap.bind(sd) again") && message.contains("[3, 12]"), message);
+
+        Soap.bind(newShape);
+        newShape.fit(batch);
+        assertTrue(TestNets.allFinite(flatParams(newShape)));
+    }
+
     /** An 'f'-order weight follows the same trajectory as its 'c'-order copy (its gradient comes in 'c'). */
     @Test
     void fOrderVariableTrainsLikeItsCOrderCopy() {
