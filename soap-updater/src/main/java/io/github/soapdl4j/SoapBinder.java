@@ -22,8 +22,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Implements {@link Soap#bind}: walks a network's layers, and gives every layer's {@code Soap} configuration a
- * copy of itself that carries the layouts of the parameters it updates.
+ * Implements {@link Soap#bind}: walks a network's layers (and a graph's vertices that hold parameters), and gives
+ * every layer's {@code Soap} configuration a copy of itself that carries the layouts of the parameters it updates.
  *
  * <p>Within a layer the parameters that map to one {@code Soap} instance must form runs with identical
  * shapes (usually a single run: all of a layer's parameters, or its weights and its biases separately),
