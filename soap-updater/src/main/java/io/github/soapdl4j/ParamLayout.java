@@ -81,11 +81,12 @@ public final class ParamLayout implements Serializable {
     /**
      * The layout of {@code param} as a network holds it. A vector's memory order says nothing (both orders
      * store it alike), so vectors are recorded as 'c' whatever order ND4J reports; equal layers then get
-     * equal layouts.
+     * equal layouts. A scalar (rank 0, such as a one-class output layer's {@code r}) is a one-element vector.
      */
     public static ParamLayout of(String name, INDArray param) {
-        long nonUnit = java.util.Arrays.stream(param.shape()).filter(d -> d != 1).count();
-        return new ParamLayout(name, param.shape(), nonUnit <= 1 ? 'c' : param.ordering());
+        long[] shape = param.rank() == 0 ? new long[] {1} : param.shape();
+        long nonUnit = java.util.Arrays.stream(shape).filter(d -> d != 1).count();
+        return new ParamLayout(name, shape, nonUnit <= 1 ? 'c' : param.ordering());
     }
 
     /** @return the parameter's key in its layer's parameter table */

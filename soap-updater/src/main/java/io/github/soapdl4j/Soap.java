@@ -2,6 +2,7 @@ package io.github.soapdl4j;
 
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.schedule.ISchedule;
@@ -132,6 +133,22 @@ public class Soap implements IUpdater {
     public static ComputationGraph bind(ComputationGraph graph) {
         SoapBinder.bind(graph);
         return graph;
+    }
+
+    /**
+     * The SameDiff version of {@link #bind(MultiLayerNetwork)}: records the layout of every trainable variable of
+     * {@code sd} and puts a bound configuration into its training configuration (the {@code Soap} given to
+     * {@code setTrainingConfig} itself is not changed). Call it after {@code sd.setTrainingConfig(...)} and
+     * before {@code sd.fit(...)}; a graph loaded with {@code SameDiff.load(file, true)} from a bound one needs no
+     * second call. See docs/samediff.md.
+     *
+     * @return {@code sd}
+     * @throws IllegalStateException    if {@code sd} has no training configuration
+     * @throws IllegalArgumentException if its updater is not a Soap, or a variable cannot be described
+     */
+    public static SameDiff bind(SameDiff sd) {
+        SameDiffBinder.bind(sd);
+        return sd;
     }
 
     /**

@@ -1,13 +1,16 @@
 package io.github.soapdl4j;
 
 import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.api.Trainable;
 import org.deeplearning4j.nn.api.TrainingConfig;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.conf.layers.misc.FrozenLayer;
 import org.deeplearning4j.nn.conf.layers.recurrent.Bidirectional;
 import org.deeplearning4j.nn.conf.layers.samediff.AbstractSameDiffLayer;
+import org.deeplearning4j.nn.conf.layers.samediff.SameDiffVertex;
 import org.deeplearning4j.nn.conf.layers.wrapper.BaseWrapperLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.graph.vertex.GraphVertex;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -21,8 +24,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Implements {@link Soap#bind}: walks a network's layers, and gives every layer's {@code Soap} configuration a
- * copy of itself that carries the layouts of the parameters it updates.
+ * Implements {@link Soap#bind}: walks a network's layers (and a graph's vertices that hold parameters), and gives
+ * every layer's {@code Soap} configuration a copy of itself that carries the layouts of the parameters it updates.
  *
  * <p>Within a layer the parameters that map to one {@code Soap} instance must form runs with identical
  * shapes (usually a single run: all of a layer's parameters, or its weights and its biases separately),
@@ -55,7 +58,7 @@ final class SoapBinder {
             throw new IllegalStateException("Soap.bind(graph) needs an initialized graph: call graph.init() first");
         }
         requireSupportedType(graph.params().dataType());
-        if (bindLayers(graph.getLayers(), graph.params().dataType()) && graph.getUpdater(false) != null) {
+        if (bindLayers(trainables(graph), graph.params().dataType()) && graph.getUpdater(false) != null) {
             graph.setUpdater(null);
         }
         warnAboutOtherUpdaters(graph.getLayers());
@@ -83,17 +86,35 @@ final class SoapBinder {
     }
 
     /** @return whether any configuration changed */
-    private static boolean bindLayers(Layer[] layers, DataType type) {
+    private static boolean bindLayers(Trainable[] layers, DataType type) {
         requireValidSettings(layers); // before any layer's configuration is replaced
         boolean changed = false;
         RefreshScheduler scheduler = new RefreshScheduler();
-        for (Layer layer : layers) {
+        for (Trainable layer : layers) {
             changed |= bindLayer(layer, scheduler, type);
         }
         return changed;
     }
 
-    private static boolean bindLayer(Layer layer, RefreshScheduler scheduler, DataType type) {
+    /**
+     * What the graph's updater updates, in its order: the layers, and the vertices that hold parameters without
+     * being layers (a {@link SameDiffVertex}).
+     */
+    private static Trainable[] trainables(ComputationGraph graph) {
+        List<Trainable> out = new ArrayList<>();
+        GraphVertex[] vertices = graph.getVertices();
+        for (int i : graph.topologicalSortOrder()) {
+            GraphVertex v = vertices[i];
+            if (v.hasLayer()) {
+                out.add(v.getLayer());
+            } else if (v.numParams() > 0) {
+                out.add(v);
+            }
+        }
+        return out.toArray(new Trainable[0]);
+    }
+
+    private static boolean bindLayer(Trainable layer, RefreshScheduler scheduler, DataType type) {
         TrainingConfig config = layer.getConfig();
         Map<String, INDArray> params = layer.paramTable(false);
         if (config == null || params == null || params.isEmpty()) {
@@ -131,7 +152,8 @@ final class SoapBinder {
                 continue;
             }
             Soap bound = scheduler.place(soap.withLayout(run));
-            Object layerConf = layer.conf() != null ? layer.conf().getLayer() : config;
+            Object layerConf = layer instanceof Layer && ((Layer) layer).conf() != null
+                    ? ((Layer) layer).conf().getLayer() : config;
             if (replace(layerConf, soap, bound) == 0 && (layerConf == config || replace(config, soap, bound) == 0)) {
                 throw new IllegalArgumentException("Soap.bind cannot describe layer '" + layerName + "' ("
                         + config.getClass().getSimpleName() + "): parameter '" + run.get(0).getName()
@@ -150,8 +172,8 @@ final class SoapBinder {
     }
 
     /** A configuration loaded from JSON or Java serialization has not been through the builder's checks. */
-    private static void requireValidSettings(Layer[] layers) {
-        for (Layer layer : layers) {
+    private static void requireValidSettings(Trainable[] layers) {
+        for (Trainable layer : layers) {
             TrainingConfig config = layer.getConfig();
             Map<String, INDArray> params = layer.paramTable(false);
             if (config == null || params == null) {
@@ -221,6 +243,17 @@ final class SoapBinder {
             }
             if (s.getBiasUpdater() == old) {
                 s.setBiasUpdater(bound);
+                n++;
+            }
+        }
+        if (conf instanceof SameDiffVertex) {
+            SameDiffVertex v = (SameDiffVertex) conf;
+            if (v.getUpdater() == old) {
+                v.setUpdater(bound);
+                n++;
+            }
+            if (v.getBiasUpdater() == old) {
+                v.setBiasUpdater(bound);
                 n++;
             }
         }

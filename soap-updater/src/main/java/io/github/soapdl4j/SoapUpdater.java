@@ -73,7 +73,7 @@ public class SoapUpdater implements GradientUpdater<Soap> {
     @Override
     public void applyUpdater(INDArray gradient, int iteration, int epoch) {
         if (!config.isBound()) {
-            throw new IllegalStateException(UNBOUND_MESSAGE);
+            throw UnboundRefusal.forCaller();
         }
         if (gradient.rank() != 1) {
             gradient = gradient.reshape(gradient.length());
@@ -99,7 +99,7 @@ public class SoapUpdater implements GradientUpdater<Soap> {
     /** @return the block's parameters in order, laid out over the state array on first use */
     List<ParameterPreconditioner> parameters() {
         if (!config.isBound()) {
-            throw new IllegalStateException(UNBOUND_MESSAGE);
+            throw UnboundRefusal.forCaller();
         }
         if (parameters == null) {
             try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
@@ -111,14 +111,14 @@ public class SoapUpdater implements GradientUpdater<Soap> {
 
     /** Splits the block into its parameters and binds each to its slot of the state array. */
     private List<ParameterPreconditioner> layOut() {
-        List<ParamLayout> run = config.getLayout();
+        long stateLength = stateView == null ? 0 : stateView.length();
+        List<ParamLayout> run = PretrainSplit.block(config.getLayout(), config, stateLength);
         long runLength = 0;
         long runState = 0;
         for (ParamLayout p : run) {
             runLength += p.length();
             runState += config.stateSize(p.length());
         }
-        long stateLength = stateView == null ? 0 : stateView.length();
         long repeats = stateLength / runState;
         if (repeats < 1 || repeats * runState != stateLength) {
             throw new IllegalStateException("Soap updater state of " + stateLength + " cells does not match the "

@@ -5,17 +5,11 @@ import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
-import org.deeplearning4j.nn.conf.layers.BatchNormalization;
-import org.deeplearning4j.nn.conf.layers.Convolution1DLayer;
-import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
-import org.deeplearning4j.nn.conf.layers.LSTM;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
-import org.deeplearning4j.nn.conf.layers.RnnOutputLayer;
 import org.deeplearning4j.nn.conf.layers.SelfAttentionLayer;
-import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.conf.layers.misc.FrozenLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Test;
@@ -23,7 +17,6 @@ import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
-import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
@@ -37,52 +30,15 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Every parameter arrangement that DL4J's updater blocks produce trains with SOAP: LSTM weights sharing one
- * configuration, Conv1D's 4-D weights behind 3-D gradients, Conv2D's bias-first 'c'-order weights, batch
- * normalization's NoOp statistics, a frozen layer, a separate bias updater, two identical consecutive layers
- * (one merged block), and self-attention, whose {@code Wq} and {@code Wo} have one length and two shapes.
+ * Parameter arrangements of DL4J's updater blocks beyond one layer kind each (those are LayerKindsTest's): a
+ * frozen layer, a separate bias updater, two identical consecutive layers (one merged block), and
+ * self-attention, whose {@code Wq} and {@code Wo} have one length and two shapes.
  */
 class LayerVarietyTest {
     private static final int STEPS = 12;
 
     private static NeuralNetConfiguration.ListBuilder base() {
         return new NeuralNetConfiguration.Builder().seed(5).dataType(DataType.FLOAT).updater(TestNets.soap()).list();
-    }
-
-    @Test
-    void lstm() {
-        MultiLayerConfiguration conf = base()
-                .layer(new LSTM.Builder().nIn(4).nOut(6).activation(Activation.TANH).build())
-                .layer(new RnnOutputLayer.Builder(LossFunctions.LossFunction.MSE).nIn(6).nOut(2)
-                        .activation(Activation.IDENTITY).build())
-                .build();
-        trainAndCheck(conf, rnnData(4, 2, 7), List.of());
-    }
-
-    @Test
-    void conv1d() {
-        MultiLayerConfiguration conf = base()
-                .layer(new Convolution1DLayer.Builder(3).nIn(4).nOut(5).activation(Activation.RELU).build())
-                .layer(new GlobalPoolingLayer.Builder(PoolingType.AVG).build())
-                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(5).nOut(3)
-                        .activation(Activation.SOFTMAX).build())
-                .setInputType(InputType.recurrent(4, 9))
-                .build();
-        trainAndCheck(conf, TestNets.randomData(1, DataType.FLOAT, new long[] {8, 4, 9}, 3), List.of());
-    }
-
-    @Test
-    void conv2dWithBatchNormalization() {
-        MultiLayerConfiguration conf = base()
-                .layer(new ConvolutionLayer.Builder(3, 3).nOut(4).activation(Activation.IDENTITY).build())
-                .layer(new BatchNormalization.Builder().build())
-                .layer(new SubsamplingLayer.Builder(2, 2).stride(2, 2).build())
-                .layer(new DenseLayer.Builder().nOut(6).activation(Activation.RELU).build())
-                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(3)
-                        .activation(Activation.SOFTMAX).build())
-                .setInputType(InputType.convolutional(8, 8, 2))
-                .build();
-        trainAndCheck(conf, TestNets.randomData(2, DataType.FLOAT, new long[] {8, 2, 8, 8}, 3), List.of());
     }
 
     @Test
@@ -116,11 +72,6 @@ class LayerVarietyTest {
         long wq = 13 + 2 * 64 + 2 * (4 + 16 + 64);
         long wo = 13 + 2 * 64 + 2 * (64 + 64);
         assertEquals(Math.max(wq, wo), soap.stateSize(64));
-    }
-
-    private static DataSet rnnData(int nIn, int nOut, long seed) {
-        Nd4j.getRandom().setSeed(seed);
-        return new DataSet(Nd4j.randn(DataType.FLOAT, 5, nIn, 6), Nd4j.randn(DataType.FLOAT, 5, nOut, 6));
     }
 
     /**
