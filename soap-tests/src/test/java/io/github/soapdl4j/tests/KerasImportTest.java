@@ -53,9 +53,9 @@ class KerasImportTest {
     private static final int STEPS = 20;
     /**
      * Largest ratio of the loss after {@value #STEPS} steps to the loss before allowed; measured worst cases:
-     * SOAP 0.94 (embedding_lstm), Adam 0.93.
+     * SOAP 0.925 (embedding_lstm), Adam 0.909 (functional_conv2d_batchnorm); best 0.20 and 0.16.
      */
-    private static final double LOSS_RATIO = 0.97;
+    private static final double LOSS_RATIO = 0.95;
 
     /** What DL4J M2.1 does with a model: null when it trains, else the stage and a fragment of the message. */
     record Failure(String stage, String message) {
@@ -120,6 +120,18 @@ class KerasImportTest {
                 .conv2d("conv2d", 2, 4, 3, "channels_first", "relu").batchNorm("batch_normalization", 1, 4)
                 .globalAveragePooling("gap", 2, "channels_first").dense("dense", 4, CLASSES, "softmax"),
                 new long[] {BATCH, 2, 8, 8}, 0, CONV2D_W, null));
+        // Keras 2.4 and later record a Sequential model's input as an InputLayer, which the importer reads as
+        // channels last whatever the Conv2D's data format.
+        c.add(new Case("conv2d_first_inputlayer_pool_flatten", () -> KerasModelSpec.sequential(19)
+                .input("input_1", 2, 8, 8)
+                .conv2d("conv2d", 2, 4, 3, "channels_first", "relu").maxPooling2d("pool", "channels_first")
+                .flatten("flatten", "channels_first").dense("dense", 36, CLASSES, "softmax"),
+                new long[] {BATCH, 2, 8, 8}, 0, List.of(), new Failure("import", "nIn and nOut must be > 0")));
+        c.add(new Case("conv2d_first_inputlayer_batchnorm_gap", () -> KerasModelSpec.sequential(20)
+                .input("input_1", 2, 8, 8)
+                .conv2d("conv2d", 2, 4, 3, "channels_first", "relu").batchNorm("batch_normalization", 1, 4)
+                .globalAveragePooling("gap", 2, "channels_first").dense("dense", 4, CLASSES, "softmax"),
+                new long[] {BATCH, 2, 8, 8}, 0, CONV2D_W, new Failure("train", "effective kernel height")));
         c.add(new Case("lstm", () -> KerasModelSpec.sequential(10).input("input_1", 6, 4)
                 .lstm("lstm", 4, 5).dense("dense", 5, CLASSES, "softmax"), new long[] {BATCH, 6, 4}, 0, List.of(), null));
         c.add(new Case("simple_rnn", () -> KerasModelSpec.sequential(11).input("input_1", 6, 4)
@@ -155,7 +167,7 @@ class KerasImportTest {
      * something else than in Keras ({@link #importComputesWhatKerasComputes} shows it on the predictions).
      */
     @ParameterizedTest(name = "{0}")
-    @MethodSource("cases")
+    @MethodSource("importedCases")
     void importReproducesTheWrittenWeights(Case c, @TempDir File dir) throws Exception {
         KerasModelSpec spec = c.model().get();
         Model imported = KerasFineTune.importModel(spec.save(new File(dir, c.name() + ".h5")), spec.isFunctional());
@@ -169,15 +181,20 @@ class KerasImportTest {
             for (Map.Entry<String, INDArray> p : expected.entrySet()) {
                 INDArray actual = dl4j.getParam(p.getKey());
                 assertNotNull(actual, layer.getKey() + " has no parameter " + p.getKey());
-                assertEquals(p.getValue().length(), actual.length(), layer.getKey() + "/" + p.getKey());
                 compared++;
-                if (!p.getValue().equals(actual.castTo(DataType.FLOAT).reshape(p.getValue().shape()))) {
+                // A different length too: an importer that misreads the input's layout sizes the layer wrongly.
+                if (p.getValue().length() != actual.length()
+                        || !p.getValue().equals(actual.castTo(DataType.FLOAT).reshape(p.getValue().shape()))) {
                     differing.add(layer.getKey() + "/" + p.getKey());
                 }
             }
         }
         assertTrue(compared >= 3, "compared only " + compared + " parameters");
         assertEquals(c.scrambled(), differing, "parameters that differ from the file's weights");
+    }
+
+    static Stream<Case> importedCases() {
+        return cases().stream().filter(c -> c.failure() == null || !c.failure().stage().equals("import"));
     }
 
     static Stream<Case> referenceCases() {
@@ -188,7 +205,7 @@ class KerasImportTest {
 
     /**
      * The imported model's predictions against Keras's definitions ({@link KerasReference}): equal to float
-     * precision (measured at most 1e-7) where the weights import faithfully, far apart (0.1 and more) where a
+     * precision (measured at most 5e-8) where the weights import faithfully, far apart (measured 0.066 and 0.079) where a
      * kernel is scrambled.
      */
     @ParameterizedTest(name = "{0}")
