@@ -87,7 +87,8 @@ class KerasImportTest {
                 .dense("dense", 6, CLASSES, "softmax"), new long[] {BATCH, 10, 4}, 0, List.of(), CONV1D_BP));
         c.add(new Case("conv1d_valid_flatten", () -> KerasModelSpec.sequential(3).input("input_1", 10, 4)
                 .conv1d("conv1d", 4, 6, 3, "valid", 1, "relu").flatten("flatten", "channels_last")
-                .dense("dense", 48, CLASSES, "softmax"), new long[] {BATCH, 10, 4}, 0, List.of(), RNN_FLATTEN_BP));
+                .dense("dense", 48, CLASSES, "softmax"),
+                new long[] {BATCH, 10, 4}, 0, List.of(), RNN_FLATTEN_BP));
         c.add(new Case("conv1d_dilated_gap", () -> KerasModelSpec.sequential(4).input("input_1", 10, 4)
                 .conv1d("conv1d", 4, 6, 3, "valid", 2, "relu").globalAveragePooling("gap", 1, "channels_last")
                 .dense("dense", 6, CLASSES, "softmax"), new long[] {BATCH, 10, 4}, 0, List.of(), CONV1D_BP));
@@ -131,12 +132,15 @@ class KerasImportTest {
                 .input("input_1", 2, 8, 8)
                 .conv2d("conv2d", 2, 4, 3, "channels_first", "relu").batchNorm("batch_normalization", 1, 4)
                 .globalAveragePooling("gap", 2, "channels_first").dense("dense", 4, CLASSES, "softmax"),
-                new long[] {BATCH, 2, 8, 8}, 0, CONV2D_W, new Failure("train", "effective kernel height")));
+                new long[] {BATCH, 2, 8, 8}, 0, List.of("conv2d/W", "batch_normalization/gamma",
+                        "batch_normalization/beta", "batch_normalization/mean", "batch_normalization/var", "dense/W"),
+                new Failure("train", "effective kernel height")));
         c.add(new Case("lstm", () -> KerasModelSpec.sequential(10).input("input_1", 6, 4)
-                .lstm("lstm", 4, 5).dense("dense", 5, CLASSES, "softmax"), new long[] {BATCH, 6, 4}, 0, List.of(), null));
+                .lstm("lstm", 4, 5).dense("dense", 5, CLASSES, "softmax"),
+                new long[] {BATCH, 6, 4}, 0, List.of(), null));
         c.add(new Case("simple_rnn", () -> KerasModelSpec.sequential(11).input("input_1", 6, 4)
-                .simpleRnn("simple_rnn", 4, 5).dense("dense", 5, CLASSES, "softmax"), new long[] {BATCH, 6, 4}, 0, List.of(),
-                null));
+                .simpleRnn("simple_rnn", 4, 5).dense("dense", 5, CLASSES, "softmax"),
+                new long[] {BATCH, 6, 4}, 0, List.of(), null));
         c.add(new Case("embedding_lstm", () -> KerasModelSpec.sequential(12).input("input_1", 6)
                 .embedding("embedding", 12, 4, 6).lstm("lstm", 4, 5).dense("dense", 5, CLASSES, "softmax"),
                 new long[] {BATCH, 6}, 12, List.of(), null));
@@ -148,7 +152,8 @@ class KerasImportTest {
                 .concatenate("concatenate", "dense", "dense_1").dense("dense_2", 9, CLASSES, "softmax"),
                 new long[] {BATCH, 6}, 0, List.of(), null));
         c.add(new Case("functional_lstm", () -> KerasModelSpec.functional(15).input("input_1", 6, 4)
-                .lstm("lstm", 4, 5).dense("dense", 5, CLASSES, "softmax"), new long[] {BATCH, 6, 4}, 0, List.of(), null));
+                .lstm("lstm", 4, 5).dense("dense", 5, CLASSES, "softmax"),
+                new long[] {BATCH, 6, 4}, 0, List.of(), null));
         c.add(new Case("functional_conv2d_batchnorm", () -> KerasModelSpec.functional(16).input("input_1", 8, 8, 2)
                 .conv2d("conv2d", 2, 4, 3, "channels_last", "relu").batchNorm("batch_normalization", -1, 4)
                 .globalAveragePooling("gap", 2, "channels_last").dense("dense", 4, CLASSES, "softmax"),
@@ -205,8 +210,8 @@ class KerasImportTest {
 
     /**
      * The imported model's predictions against Keras's definitions ({@link KerasReference}): equal to float
-     * precision (measured at most 5e-8) where the weights import faithfully, far apart (measured 0.066 and 0.079) where a
-     * kernel is scrambled.
+     * precision (measured at most 5e-8) where the weights import faithfully, far apart (measured 0.066 and 0.079
+     * in class probability) where a kernel is scrambled.
      */
     @ParameterizedTest(name = "{0}")
     @MethodSource("referenceCases")
