@@ -5,6 +5,8 @@ import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.transferlearning.FineTuneConfiguration;
+import org.deeplearning4j.nn.transferlearning.TransferLearning;
 import org.deeplearning4j.util.ModelSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -326,8 +328,8 @@ class KerasImportTest {
         KerasModelSpec spec = c.model().get();
         MultiLayerNetwork imported = (MultiLayerNetwork) KerasFineTune.importModel(
                 spec.save(new File(dir, "lstm.h5")), false);
-        MultiLayerNetwork plain = new org.deeplearning4j.nn.transferlearning.TransferLearning.Builder(imported)
-                .fineTuneConfiguration(new org.deeplearning4j.nn.transferlearning.FineTuneConfiguration.Builder()
+        MultiLayerNetwork plain = new TransferLearning.Builder(imported)
+                .fineTuneConfiguration(new FineTuneConfiguration.Builder()
                         .updater(updater("soap")).build())
                 .build();
         IUpdater lstmUpdater = plain.getLayer("lstm").getConfig().getUpdaterByParam("W");
