@@ -3,12 +3,14 @@ package io.github.soapdl4j.tests;
 import io.github.soapdl4j.Soap;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.misc.FrozenLayerWithBackprop;
 import org.deeplearning4j.nn.conf.layers.wrapper.BaseWrapperLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.modelimport.keras.KerasModelImport;
@@ -63,8 +65,9 @@ final class KerasFineTune {
         Nd4j.getRandom().setSeed(seed);
         if (imported instanceof MultiLayerNetwork) {
             MultiLayerNetwork net = ((MultiLayerNetwork) imported).clone();
-            net.getLayerWiseConfigurations().getConfs().forEach(c -> reachWrapped(c.getLayer(), updater,
-                    clearDropout));
+            for (NeuralNetConfiguration c : net.getLayerWiseConfigurations().getConfs()) {
+                c.setLayer(reachWrapped(c.getLayer(), updater, clearDropout));
+            }
             int last = net.getnLayers() - 1;
             long nIn = ((FeedForwardLayer) net.getLayerWiseConfigurations().getConf(last).getLayer()).getNIn();
             MultiLayerNetwork tuned = new TransferLearning.Builder(net).fineTuneConfiguration(fineTune.build())
@@ -75,7 +78,8 @@ final class KerasFineTune {
         ComputationGraph graph = ((ComputationGraph) imported).clone();
         for (GraphVertex v : graph.getConfiguration().getVertices().values()) {
             if (v instanceof LayerVertex) {
-                reachWrapped(((LayerVertex) v).getLayerConf().getLayer(), updater, clearDropout);
+                NeuralNetConfiguration c = ((LayerVertex) v).getLayerConf();
+                c.setLayer(reachWrapped(c.getLayer(), updater, clearDropout));
             }
         }
         String out = graph.getConfiguration().getNetworkOutputs().get(0);
@@ -92,17 +96,28 @@ final class KerasFineTune {
     /**
      * {@code FineTuneConfiguration} changes only {@code BaseLayer}s; a wrapper such as {@code LastTimeStep} (what
      * the importer makes of an LSTM or SimpleRNN returning its last step) is not one, and the layer inside keeps
-     * the updater and dropout it was imported with. Set them on the wrapped layer directly.
+     * the updater and dropout it was imported with.
+     *
+     * @return {@code layer} unchanged, or for a wrapper around a {@code BaseLayer} a copy of the wrapper around a
+     *         copy of that layer with {@code updater} (and no dropout if asked). Copies, because DL4J's layer
+     *         {@code clone()} is shallow: the wrapped configuration is one object shared by every clone of the
+     *         network, the imported model's included.
      */
-    static void reachWrapped(org.deeplearning4j.nn.conf.layers.Layer layer, IUpdater updater, boolean clearDropout) {
-        if (layer instanceof BaseWrapperLayer && ((BaseWrapperLayer) layer).getUnderlying() instanceof BaseLayer) {
-            BaseLayer inner = (BaseLayer) ((BaseWrapperLayer) layer).getUnderlying();
-            inner.setIUpdater(updater.clone());
-            inner.setBiasUpdater(null);
-            if (clearDropout) {
-                inner.setIDropout(null);
-            }
+    static org.deeplearning4j.nn.conf.layers.Layer reachWrapped(org.deeplearning4j.nn.conf.layers.Layer layer,
+                                                                IUpdater updater, boolean clearDropout) {
+        if (!(layer instanceof BaseWrapperLayer) || layer instanceof FrozenLayerWithBackprop
+                || !(((BaseWrapperLayer) layer).getUnderlying() instanceof BaseLayer)) {
+            return layer;
         }
+        BaseWrapperLayer wrapper = (BaseWrapperLayer) layer.clone();
+        BaseLayer inner = (BaseLayer) wrapper.getUnderlying().clone();
+        inner.setIUpdater(updater.clone());
+        inner.setBiasUpdater(null); // the biases follow the weights
+        if (clearDropout) {
+            inner.setIDropout(null);
+        }
+        wrapper.setUnderlying(inner);
+        return wrapper;
     }
 
     static OutputLayer head(long nIn, int classes) {

@@ -336,6 +336,13 @@ class KerasImportTest {
         assertFalse(lstmUpdater instanceof Soap, "FineTuneConfiguration now reaches wrapped layers: "
                 + lstmUpdater + "; docs/keras-import.md can drop the workaround");
         assertTrue(plain.getLayer("dense").getConfig().getUpdaterByParam("W") instanceof Soap);
+
+        // The recipe reaches the LSTM and leaves the imported model's configuration as it was.
+        IUpdater importedUpdater = imported.getLayer("lstm").getConfig().getUpdaterByParam("W");
+        Model tuned = KerasFineTune.fineTune(imported, updater("soap"), NEW_CLASSES, true, SEED);
+        assertTrue(((MultiLayerNetwork) tuned).getLayer("lstm").getConfig().getUpdaterByParam("W") instanceof Soap);
+        assertEquals(importedUpdater, imported.getLayer("lstm").getConfig().getUpdaterByParam("W"));
+        assertFalse(importedUpdater instanceof Soap);
     }
 
     /** Keras's LSTM gate order is i, f, c, o; DL4J's is c, f, o, i (block input, forget, output, input). */
