@@ -2,6 +2,7 @@ package io.github.soapdl4j.tests;
 
 import io.github.soapdl4j.Soap;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Test;
@@ -30,9 +31,10 @@ class WeightDecayTest {
     private static double shrinkAfterFirstStep() {
         NeuralNetConfiguration.Builder b = new NeuralNetConfiguration.Builder().seed(3).dataType(DataType.DOUBLE)
                 .updater(new Soap(LR));
-        OutputLayer.Builder out = new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(6).nOut(3)
-                .activation(Activation.SOFTMAX).weightDecay(WD);
-        MultiLayerNetwork net = new MultiLayerNetwork(b.list().layer(out.build()).build());
+        // weightDecay returns the raw BaseLayer.Builder, whose build() is typed Layer.
+        Layer out = new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(6).nOut(3)
+                .activation(Activation.SOFTMAX).weightDecay(WD).build();
+        MultiLayerNetwork net = new MultiLayerNetwork(b.list().layer(out).build());
         net.init();
         Soap.bind(net);
         INDArray before = net.getParam("0_W").dup();
