@@ -6,6 +6,8 @@ import io.github.soapdl4j.SoapStats;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
+import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.deeplearning4j.optimize.solvers.accumulation.encoding.threshold.AdaptiveThresholdAlgorithm;
@@ -49,7 +51,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * restarts every worker's optimizer at each {@code fit} call, and hands the driver no updater state back (see
  * docs/spark-gradient-sharing.md).
  *
- * <p>Measured on this set-up (held-out loss, shared over single worker, 3 runs): SOAP ...; Adam ....
+ * <p>Measured on this set-up (held-out loss after 10 epochs from 1.379; single worker SOAP 0.6514, Adam 0.6601;
+ * 3 runs, which differ only in thread timing): under the master SOAP 0.6714-0.6787 (ratio to the single worker
+ * 1.031-1.042), Adam 0.6756-0.6762 (1.024). Each worker's SOAP step counter ends at 319-320 of its 320 minibatches.
  */
 class SharedTrainingMasterTest {
     private static final int BATCH = 32;
@@ -134,8 +138,9 @@ class SharedTrainingMasterTest {
             assertTrue(worker.getValue() >= share * 3 / 4, "worker " + worker.getKey() + " made only "
                     + worker.getValue() + " SOAP steps of about " + share);
         }
-        assertTrue(sharedSoap <= 1.5 * singleSoap, "SOAP under the master " + sharedSoap
-                + " not within 50% of the single worker's " + singleSoap);
+        // Measured 1.031-1.042.
+        assertTrue(sharedSoap <= 1.10 * singleSoap, "SOAP under the master " + sharedSoap
+                + " not within 10% of the single worker's " + singleSoap);
     }
 
     private static Soap soap() {
@@ -211,12 +216,13 @@ class SharedTrainingMasterTest {
 
         @Override
         public void iterationDone(Model model, int iteration, int epoch) {
-            if (model instanceof MultiLayerNetwork && ((MultiLayerNetwork) model).getLayerWiseConfigurations()
-                    .getConf(0).getLayer() instanceof org.deeplearning4j.nn.conf.layers.BaseLayer
-                    && ((org.deeplearning4j.nn.conf.layers.BaseLayer) ((MultiLayerNetwork) model)
-                    .getLayerWiseConfigurations().getConf(0).getLayer()).getIUpdater() instanceof Soap) {
-                long steps = SoapStats.of((MultiLayerNetwork) model).get(0).getSteps();
-                STEPS.merge(Thread.currentThread().getName(), steps, Math::max);
+            if (!(model instanceof MultiLayerNetwork)) {
+                return;
+            }
+            MultiLayerNetwork net = (MultiLayerNetwork) model;
+            Layer first = net.getLayerWiseConfigurations().getConf(0).getLayer();
+            if (first instanceof BaseLayer && ((BaseLayer) first).getIUpdater() instanceof Soap) {
+                STEPS.merge(Thread.currentThread().getName(), SoapStats.of(net).get(0).getSteps(), Math::max);
             }
         }
     }
