@@ -52,7 +52,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * docs/spark-gradient-sharing.md).
  *
  * <p>Measured on this set-up (held-out loss after 10 epochs from 1.379; single worker SOAP 0.6514, Adam 0.6601;
- * 3 runs, which differ only in thread timing): under the master SOAP 0.6714-0.6787 (ratio to the single worker
+ * 4 runs, which differ only in thread timing): under the master SOAP 0.6714-0.6787 (ratio to the single worker
  * 1.031-1.042), Adam 0.6756-0.6762 (1.024). Each worker's SOAP step counter ends at 319-320 of its 320 minibatches.
  */
 class SharedTrainingMasterTest {
