@@ -3,12 +3,8 @@ package io.github.soapdl4j.tests;
 import io.github.soapdl4j.ParameterStats;
 import io.github.soapdl4j.Soap;
 import io.github.soapdl4j.SoapStats;
-import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
-import org.deeplearning4j.nn.conf.layers.DenseLayer;
-import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.spark.api.RDDTrainingApproach;
 import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
@@ -16,16 +12,9 @@ import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.nd4j.linalg.activations.Activation;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.dataset.DataSet;
-import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.lossfunctions.LossFunctions;
-import org.nd4j.nativeblas.NativeOpsHolder;
 
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -44,9 +33,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * down to column signs (an averaged column near zero, orthonormality error about 1).
  */
 class SparkTrainingTest {
-    private static final int FEATURES = 10;
-    private static final int CLASSES = 4;
-    private static final int HIDDEN = 16;
     private static final int BATCH = 32;
     /**
      * A whole number of averaging periods (workers x averaging frequency minibatches): otherwise the training
@@ -59,46 +45,26 @@ class SparkTrainingTest {
     private static final int WORKERS = 2;
     private static final long SEED = 1;
 
+    private static LocalSpark spark;
     private static JavaSparkContext sc;
-    private static int previousThreads;
-    private static int previousBlasThreads;
-    private static int previousOmpThreads;
 
     @BeforeAll
     static void startSpark() {
-        // Two Spark task threads, each running ND4J ops that would start their own OpenMP teams, oversubscribe a
-        // small machine badly (a SOAP step took 5x longer on 2 shared cores); one ND4J and BLAS thread per task.
-        // The OpenMP setting holds for this (the driver's) thread, which runs the single-worker baseline; Nd4j
-        // is touched first because NativeOpsHolder fails unless the backend is already loaded.
-        previousThreads = Nd4j.getEnvironment().maxThreads();
-        previousBlasThreads = Nd4j.factory().blas().getMaxThreads();
-        Nd4j.getEnvironment().setMaxThreads(1);
-        Nd4j.factory().blas().setMaxThreads(1);
-        previousOmpThreads = NativeOpsHolder.getInstance().getDeviceNativeOps().ompGetMaxThreads();
-        NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(1);
-        sc = new JavaSparkContext(new SparkConf()
-                .setMaster("local[" + WORKERS + "]")
-                .setAppName("soap-spark-test")
-                .set("spark.ui.enabled", "false")
-                // Loopback only: a CI machine's host name need not resolve.
-                .set("spark.driver.bindAddress", "127.0.0.1")
-                .set("spark.driver.host", "127.0.0.1"));
+        spark = LocalSpark.start(WORKERS, "soap-spark-test");
+        sc = spark.context();
     }
 
     @AfterAll
     static void stopSpark() {
-        if (sc != null) {
-            sc.stop();
+        if (spark != null) {
+            spark.close();
         }
-        Nd4j.getEnvironment().setMaxThreads(previousThreads);
-        Nd4j.factory().blas().setMaxThreads(previousBlasThreads);
-        NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(previousOmpThreads);
     }
 
     @Test
     void parameterAveragingMatchesSingleWorkerAndRepairsBases() {
-        List<DataSet> train = noisyClassification(TRAIN_BATCHES, BATCH, SEED);
-        DataSet test = DataSet.merge(noisyClassification(64, BATCH, 999));
+        List<DataSet> train = NoisyClassification.minibatches(TRAIN_BATCHES, BATCH, SEED);
+        DataSet test = DataSet.merge(NoisyClassification.minibatches(64, BATCH, 999));
 
         long start = System.nanoTime();
         MultiLayerNetwork single = mlp();
@@ -118,12 +84,12 @@ class SparkTrainingTest {
                 .rddTrainingApproach(RDDTrainingApproach.Direct)
                 .rngSeed(SEED)
                 .build();
-        SparkDl4jMultiLayer spark = new SparkDl4jMultiLayer(sc, mlp(), master);
+        SparkDl4jMultiLayer sparkNet = new SparkDl4jMultiLayer(sc, mlp(), master);
         JavaRDD<DataSet> rdd = sc.parallelize(train, WORKERS);
         for (int epoch = 0; epoch < EPOCHS; epoch++) {
-            spark.fit(rdd);
+            sparkNet.fit(rdd);
         }
-        MultiLayerNetwork net = spark.getNetwork();
+        MultiLayerNetwork net = sparkNet.getNetwork();
         double sparkLoss = net.score(test);
         System.out.printf("Spark SOAP: test loss %.4f from %.4f; single worker %.4f (ratio %.3f); %.1f s single, "
                         + "%.1f s Spark%n", sparkLoss, initialLoss, singleLoss, sparkLoss / singleLoss,
@@ -170,77 +136,6 @@ class SparkTrainingTest {
     }
 
     private static MultiLayerNetwork mlp() {
-        MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder()
-                .seed(SEED)
-                .updater(Soap.builder().learningRate(3e-3).preconditionFrequency(5).build())
-                .list()
-                .layer(new DenseLayer.Builder().nIn(FEATURES).nOut(HIDDEN).activation(Activation.TANH).build())
-                .layer(new DenseLayer.Builder().nIn(HIDDEN).nOut(HIDDEN).activation(Activation.TANH).build())
-                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(HIDDEN).nOut(CLASSES)
-                        .activation(Activation.SOFTMAX).build())
-                .build());
-        net.init();
-        return Soap.bind(net);
-    }
-
-    /**
-     * Labels drawn from a softmax of a fixed nonlinear score, so the problem has a loss floor above zero: both runs
-     * approach it instead of driving the loss towards zero at rates that differ with the number of steps. The
-     * problem is the same for every seed; the seed draws the examples.
-     */
-    static List<DataSet> noisyClassification(int batches, int batchSize, long seed) {
-        Random problem = new Random(42);
-        double[][] w = new double[FEATURES][CLASSES];
-        for (double[] row : w) {
-            for (int j = 0; j < CLASSES; j++) {
-                row[j] = 1.5 * problem.nextGaussian();
-            }
-        }
-        Random r = new Random(seed);
-        List<DataSet> out = new ArrayList<>();
-        for (int b = 0; b < batches; b++) {
-            double[][] x = new double[batchSize][FEATURES];
-            double[][] y = new double[batchSize][CLASSES];
-            for (int i = 0; i < batchSize; i++) {
-                double[] p = new double[CLASSES];
-                for (int k = 0; k < FEATURES; k++) {
-                    x[i][k] = r.nextGaussian();
-                    for (int j = 0; j < CLASSES; j++) {
-                        p[j] += Math.tanh(x[i][k]) * w[k][j];
-                    }
-                }
-                y[i][sample(softmax(p), r)] = 1;
-            }
-            out.add(new DataSet(Nd4j.create(x).castTo(DataType.FLOAT), Nd4j.create(y).castTo(DataType.FLOAT)));
-        }
-        return out;
-    }
-
-    private static double[] softmax(double[] s) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (double v : s) {
-            max = Math.max(max, v);
-        }
-        double z = 0;
-        double[] p = new double[s.length];
-        for (int j = 0; j < s.length; j++) {
-            p[j] = Math.exp(s[j] - max);
-            z += p[j];
-        }
-        for (int j = 0; j < s.length; j++) {
-            p[j] /= z;
-        }
-        return p;
-    }
-
-    private static int sample(double[] p, Random r) {
-        double u = r.nextDouble();
-        for (int j = 0; j < p.length - 1; j++) {
-            u -= p[j];
-            if (u < 0) {
-                return j;
-            }
-        }
-        return p.length - 1;
+        return NoisyClassification.mlp(Soap.builder().learningRate(3e-3).preconditionFrequency(5).build(), SEED);
     }
 }
