@@ -33,12 +33,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * they end trained one after the other, whether the other network uses SOAP or Adam: SOAP changes no process-wide
  * setting. Float64 networks of square layers with batches larger than the layers, so that every first factor has
  * full rank and the trajectories do not hinge on an arbitrary first basis.
+ *
+ * <p>Before SOAP stopped changing thread counts, {@link #soapBesideSoap} failed here (one run ended 2.1e-9
+ * relative norm away from its run alone at these sizes); Adam's results at these sizes do not depend on the thread
+ * counts, so {@link #adamBesideSoap} guards the requirement without having caught that version.
  */
 class ConcurrentTrainingTest {
     private static final int WIDTH = 24;
     private static final int BATCH = 64;
     private static final int BATCHES = 20;
-    private static final int EPOCHS = 3;
+    private static final int EPOCHS = 2;
 
     private static IUpdater soap() {
         return Soap.builder().learningRate(1e-2).preconditionFrequency(3).build();
