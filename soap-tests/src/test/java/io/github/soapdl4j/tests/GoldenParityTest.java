@@ -13,7 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Every golden case, replayed through a real network's updater, stays within the documented tolerance of the
- * reference: 1e-4 in float64 (soap-spec.md section 2) and {@link #FLOAT32_TOLERANCE} in float32.
+ * reference: 1e-4 in float64 and {@link #FLOAT32_TOLERANCE} in float32.
  */
 class GoldenParityTest {
     static final double FLOAT64_TOLERANCE = 1e-4;
