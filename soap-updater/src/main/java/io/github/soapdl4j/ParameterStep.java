@@ -10,7 +10,8 @@ import java.util.Arrays;
  * The SOAP step of one parameter tensor (docs/algorithm.md §2 and §3): it sequences the phases, project, Adam in
  * the eigenbasis, project back, update the preconditioner and orthogonalize the bases that are due, over the
  * parameter's {@link ParameterSlot}. The products are {@link ModeProducts}, the refreshes {@link BasisRefresh},
- * and the schedule {@link RefreshSchedule}. A regular step allocates nothing: every view is made once.
+ * and the schedule {@link RefreshSchedule}. A regular step allocates no array memory: every view of the slot and
+ * of the scratch is made once, and every product writes into one of them.
  */
 final class ParameterStep {
     private final Hyperparameters hyper;

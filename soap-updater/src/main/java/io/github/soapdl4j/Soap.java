@@ -474,8 +474,9 @@ public class Soap implements IUpdater {
         }
 
         /**
-         * Opt-in: run the QR decompositions of a refresh side by side on helper threads, as {@code refresh}
-         * describes; default none (one after the other on the thread that calls the updater, no thread started).
+         * Opt-in: run the QR decompositions of a refresh side by side on helper threads, as
+         * {@link ConcurrentRefresh} describes; default null (one after the other on the thread that calls the
+         * updater, no thread started).
          * Changes no process-wide setting. Not part of {@code equals} or of the JSON and Java serialization, so a
          * network restored from a checkpoint runs without it.
          */
