@@ -1,26 +1,37 @@
 package io.github.soapdl4j;
 
+import org.nd4j.linalg.api.blas.BlasException;
 import org.nd4j.linalg.api.blas.Lapack;
 import org.nd4j.linalg.api.blas.impl.BaseLapack;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.reduce3.Dot;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.ops.transforms.Transforms;
+
+import java.util.stream.IntStream;
 
 /**
- * The two decompositions SOAP needs, through ND4J's LAPACK bindings, for {@code d x d} matrices: eigenvectors
- * by {@code syev} and the orthonormal factor of a QR decomposition by {@code geqrf} (+ {@code orgqr}).
+ * The two decompositions SOAP needs, through ND4J's LAPACK bindings, for {@code d x d} matrices: eigenvectors by
+ * {@code syev} (the first basis, docs/algorithm.md §2) and the orthonormal factor of a QR decomposition by
+ * {@code geqrf} + {@code orgqr} (every refresh, docs/algorithm.md §4).
  *
  * <p>LAPACK gets contiguous column-major buffers owned by this class (offset 0): ND4J ignores {@code syev}'s
- * status and returns garbage for strided input, so the results are checked for finiteness here. A float32
- * failure is retried once in float64; a failure after that is reported to the caller, which keeps its
- * previous basis.
+ * status and returns garbage for strided input, so the results are checked for finiteness here. A float32 failure
+ * is retried once in float64; a failure after that is reported to the caller, which keeps its previous basis.
+ * Only failures of the decomposition count: LAPACK's {@link BlasException} (an {@link Error} in ND4J, thrown for a
+ * nonzero LAPACK status), another {@link RuntimeException} from the call, or a non-finite result. Every other
+ * {@link Error} (out of memory, a missing native library) propagates.
  */
 final class Decompositions {
-    /** The largest size whose QR runs with OpenBLAS limited by {@link ThreadLimit#BLAS}. */
-    static final int SINGLE_THREAD_QR_MAX_DIM = 1024;
+    /**
+     * Entries of an eigenvector within this relative distance of its largest magnitude count as tied for
+     * {@link #canonicalSigns}: exact ties (eigenvectors such as {@code (1, -1) / sqrt 2}) come out of LAPACK
+     * with last-bit differences that would otherwise decide the sign.
+     */
+    static final double SIGN_TIE = 1e-5;
+
     private final int d;
+    private final Lapack lapack;
     private final INDArray work;
     private final INDArray r;
     private final INDArray eigenvalues;
@@ -30,17 +41,24 @@ final class Decompositions {
     private Decompositions doublePrecision;
 
     Decompositions(int d, DataType type) {
+        this(d, type, Nd4j.getBlasWrapper().lapack());
+    }
+
+    /** @param lapack the LAPACK binding to call (ND4J's; tests pass one that fails) */
+    Decompositions(int d, DataType type, Lapack lapack) {
         this.d = d;
+        this.lapack = lapack;
         this.work = Nd4j.createUninitialized(type, new long[] {d, d}, 'f');
         this.r = Nd4j.createUninitialized(type, new long[] {d, d}, 'f');
         this.eigenvalues = Nd4j.createUninitialized(type, new long[] {d}, 'f');
         this.input = Nd4j.createUninitialized(type, new long[] {d, d}, 'f');
-        this.reversed = java.util.stream.IntStream.range(0, d).map(i -> d - 1 - i).toArray();
+        this.reversed = IntStream.range(0, d).map(i -> d - 1 - i).toArray();
     }
 
     /**
      * Writes the eigenvectors of the symmetric {@code factor} into the columns of {@code basis}, ordered by
-     * descending eigenvalue (syev returns them ascending). A float32 failure is retried once in float64.
+     * descending eigenvalue (syev returns them ascending), each with the sign of {@link #canonicalSigns}. A float32
+     * failure is retried once in float64.
      *
      * @return false, leaving {@code basis} untouched, if LAPACK failed or returned non-finite values
      */
@@ -52,20 +70,6 @@ final class Decompositions {
             return true;
         }
         return retryInDouble() && doublePrecision.eigenvectorsDescending(factor, basis);
-    }
-
-    /**
-     * Writes the orthonormal factor {@code Q} of {@code a = QR} into {@code basis}. A float32 failure is retried
-     * once in float64.
-     *
-     * @return false, leaving {@code basis} untouched, if LAPACK failed or returned non-finite values
-     */
-    boolean orthonormalFactor(INDArray a, INDArray basis) {
-        if (orthonormalFactor(a)) {
-            basis.assign(work);
-            return true;
-        }
-        return false;
     }
 
     /**
@@ -93,24 +97,37 @@ final class Decompositions {
     }
 
     /**
-     * Flips each eigenvector whose entries sum to less than zero. An eigenvector's sign is arbitrary, and the
-     * trajectory does not depend on it (M starts at zero in the first basis; later refreshes by QR inherit the
-     * sign convention of Householder reflections, which does not depend on the signs of the input columns). But
-     * workers whose states are averaged (ParallelWrapper, Spark) should agree on it: opposite signs average a
-     * shared direction to zero, and its momentum with it.
+     * Gives each eigenvector the sign that makes its entry of largest magnitude positive (of entries tied within
+     * {@link #SIGN_TIE}, the one of lowest index). An eigenvector's sign is arbitrary and LAPACK's choice depends on
+     * the BLAS thread count (whole columns flip between one and two threads). The trajectory does not depend on it
+     * (M starts at zero in the first basis, and every product that uses a basis uses it twice), but workers whose
+     * states are averaged (ParallelWrapper, Spark) must agree on it: opposite signs average a shared direction, and
+     * its momentum, to zero. The rule reads one column at a time: it runs once per factor, on the first call.
      */
-    private void canonicalSigns(INDArray basis) {
-        INDArray signs = Transforms.sign(basis.sum(true, 0), false);
-        // A column that sums to exactly zero keeps its sign.
-        signs.addi(signs.eq(0).castTo(signs.dataType()));
-        basis.muliRowVector(signs);
+    static void canonicalSigns(INDArray basis) {
+        for (int j = 0; j < basis.columns(); j++) {
+            INDArray column = basis.getColumn(j);
+            double[] v = column.toDoubleVector();
+            double largest = 0;
+            for (double x : v) {
+                largest = Math.max(largest, Math.abs(x));
+            }
+            for (double x : v) {
+                if (Math.abs(x) >= largest * (1 - SIGN_TIE)) {
+                    if (x < 0) {
+                        column.negi();
+                    }
+                    break;
+                }
+            }
+        }
     }
 
     /** syev on {@code work}: eigenvectors replace it, eigenvalues (ascending) go to {@code eigenvalues}. */
     private boolean symmetricEigen() {
         try {
-            Nd4j.getBlasWrapper().lapack().syev('V', 'U', work, eigenvalues);
-        } catch (RuntimeException | Error e) {
+            lapack.syev('V', 'U', work, eigenvalues);
+        } catch (RuntimeException | BlasException e) {
             return false;
         }
         return allFinite(work) && allFinite(eigenvalues);
@@ -118,10 +135,7 @@ final class Decompositions {
 
     /** geqrf + orgqr on {@code work}: its orthonormal factor replaces it. */
     private boolean qrInPlace() {
-        // Up to 1024, geqrf/orgqr ran faster on one BLAS thread than on two (19 against 35 ms at 512, 72 against
-        // 86 ms at 1024); at 2048 two threads won (360-450 against 476 ms).
-        try (ThreadLimit blasThreads = d <= SINGLE_THREAD_QR_MAX_DIM ? ThreadLimit.BLAS.enter() : null) {
-            Lapack lapack = Nd4j.getBlasWrapper().lapack();
+        try {
             if (lapack instanceof BaseLapack) {
                 // geqrf() also copies R out with one put() per row, which costs as much as the decomposition;
                 // the backends' own routine skips that when given no R.
@@ -134,7 +148,7 @@ final class Decompositions {
             } else {
                 lapack.geqrf(work, r);
             }
-        } catch (RuntimeException | Error e) {
+        } catch (RuntimeException | BlasException e) {
             return false;
         }
         return allFinite(work);
@@ -146,7 +160,7 @@ final class Decompositions {
             return false;
         }
         if (doublePrecision == null) {
-            doublePrecision = new Decompositions(d, DataType.DOUBLE);
+            doublePrecision = new Decompositions(d, DataType.DOUBLE, lapack);
         }
         return true;
     }

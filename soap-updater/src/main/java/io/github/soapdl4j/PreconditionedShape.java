@@ -5,14 +5,14 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * How SOAP sees one parameter tensor (soap-spec.md section 1, "Which dimensions are preconditioned"): the
- * preconditioning shape and which of its dimensions carry a Kronecker factor.
+ * How SOAP sees one parameter tensor (docs/algorithm.md §1, "Preconditioned dimensions"): the preconditioning
+ * shape and which of its dimensions carry a Kronecker factor.
  *
  * <p>The dimensions are stored in <em>working order</em>: the order in which they appear in memory, fastest
  * first. For an 'f'-order parameter that is the logical order; for a 'c'-order one it is reversed. Every
  * mode product and factor is then computed on column-major matrices without copying the parameter.
  */
-public final class PreconditionedShape {
+final class PreconditionedShape {
     private final int length;
     private final int[] dims;
     private final boolean[] preconditioned;
@@ -23,22 +23,29 @@ public final class PreconditionedShape {
         this.preconditioned = preconditioned;
     }
 
-    /** Derives the preconditioning shape of {@code layout} under the configuration {@code soap}. */
-    public static PreconditionedShape of(ParamLayout layout, Soap soap) {
+    /**
+     * Derives the preconditioning shape of {@code layout} from the three settings that decide it.
+     *
+     * @param maxPreconditionDim dimensions larger than this keep the identity basis
+     * @param mergeDims          whether small adjacent dimensions are merged first
+     * @param precondition1d     whether 1-D parameters (and row vectors) get a factor
+     */
+    static PreconditionedShape of(ParamLayout layout, int maxPreconditionDim, boolean mergeDims,
+                                  boolean precondition1d) {
         long n = layout.length();
         if (n > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("Parameter " + layout + " has more than 2^31-1 elements");
         }
         long[] logical = Arrays.stream(layout.getShape()).filter(d -> d != 1).toArray();
-        int max = soap.getMaxPreconditionDim();
+        int max = maxPreconditionDim;
         int[] dims;
         boolean[] pre;
         if (logical.length <= 1) {
             // Deeplearning4j's [1,n] row vectors and 1-D biases alike: the reference's 1-D rule.
             dims = new int[] {(int) n};
-            pre = new boolean[] {soap.isPrecondition1d() && n <= max};
+            pre = new boolean[] {precondition1d && n <= max};
         } else {
-            long[] shape = soap.isMergeDims() ? mergeDims(logical, max) : logical;
+            long[] shape = mergeDims ? mergeDims(logical, max) : logical;
             dims = new int[shape.length];
             pre = new boolean[shape.length];
             for (int i = 0; i < shape.length; i++) {
@@ -97,27 +104,27 @@ public final class PreconditionedShape {
     }
 
     /** @return the number of elements */
-    public int length() {
+    int length() {
         return length;
     }
 
     /** @return the number of working dimensions */
-    public int rank() {
+    int rank() {
         return dims.length;
     }
 
     /** @return the size of working dimension {@code i} */
-    public int dim(int i) {
+    int dim(int i) {
         return dims[i];
     }
 
     /** @return whether working dimension {@code i} carries a factor and a basis */
-    public boolean isPreconditioned(int i) {
+    boolean isPreconditioned(int i) {
         return preconditioned[i];
     }
 
     /** @return whether any dimension carries a factor (otherwise the parameter follows plain Adam) */
-    public boolean anyPreconditioned() {
+    boolean anyPreconditioned() {
         for (boolean p : preconditioned) {
             if (p) {
                 return true;
@@ -127,7 +134,7 @@ public final class PreconditionedShape {
     }
 
     /** @return how many dimensions carry a factor */
-    public int factorCount() {
+    int factorCount() {
         int n = 0;
         for (boolean p : preconditioned) {
             n += p ? 1 : 0;
@@ -136,7 +143,7 @@ public final class PreconditionedShape {
     }
 
     /** @return the working dimensions, fastest-varying first */
-    public int[] dims() {
+    int[] dims() {
         return dims.clone();
     }
 

@@ -28,7 +28,7 @@ final class RefreshScheduler {
         double bestSpread = Double.POSITIVE_INFINITY;
         for (int start = 0; start < phases.length; start++) {
             double[] trial = phases.clone();
-            add(trial, start, costs);
+            add(trial, bound.getPreconditionFrequency(), start, costs);
             double spread = 0;
             for (double p : trial) {
                 spread += p * p;
@@ -38,7 +38,7 @@ final class RefreshScheduler {
                 best = start;
             }
         }
-        add(phases, best, costs);
+        add(phases, bound.getPreconditionFrequency(), best, costs);
         return bound.withRefreshPhase(best);
     }
 
@@ -46,20 +46,22 @@ final class RefreshScheduler {
     void account(Soap placed) {
         if (placed.isStaggerRefreshes()) {
             add(load.computeIfAbsent(placed.getPreconditionFrequency(), f -> new double[f]),
-                    placed.getRefreshPhase(), costs(placed));
+                    placed.getPreconditionFrequency(), placed.getRefreshPhase(), costs(placed));
         }
     }
 
-    private static void add(double[] phases, int start, List<Double> costs) {
+    /** Adds the work of factors 0, 1, .. to the steps that {@link RefreshSchedule} refreshes them on. */
+    private static void add(double[] phases, int frequency, int start, List<Double> costs) {
+        RefreshSchedule schedule = new RefreshSchedule(frequency, true, start);
         for (int i = 0; i < costs.size(); i++) {
-            phases[(start + i) % phases.length] += costs.get(i);
+            phases[schedule.phase(i)] += costs.get(i);
         }
     }
 
     private static List<Double> costs(Soap soap) {
         List<Double> costs = new ArrayList<>();
         for (ParamLayout p : soap.getLayout()) {
-            PreconditionedShape s = PreconditionedShape.of(p, soap);
+            PreconditionedShape s = soap.shapeOf(p);
             for (int k = 0; k < s.rank(); k++) {
                 if (s.isPreconditioned(k)) {
                     costs.add(Math.pow(s.dim(k), 3));

@@ -42,6 +42,11 @@ import java.util.Objects;
  * ({@link #stateSize}, {@link #instantiate}), when {@link #bind} reads it, and on Java deserialization. A bad
  * value fails with an {@link IllegalArgumentException} naming the field and the value, before any parameter
  * moves.
+ *
+ * <p>SOAP changes no process-wide setting (ND4J, OpenBLAS or OpenMP thread counts) and starts no thread: all its
+ * work runs on the thread that calls the updater, so networks trained side by side in one JVM train as they
+ * would alone. {@link Builder#concurrentRefresh(ConcurrentRefresh)} opts into running a refresh's
+ * decompositions on helper threads.
  */
 public class Soap implements IUpdater {
     private static final long serialVersionUID = 1L;
@@ -87,6 +92,9 @@ public class Soap implements IUpdater {
     /** The parameters this configuration updates, one run of a layer; null until {@link #bind} ran. */
     @JsonProperty
     private List<ParamLayout> layout;
+    /** Opt-in helper threads for refreshes; not part of the configuration's identity nor of its serial forms. */
+    @JsonIgnore
+    private transient ConcurrentRefresh concurrentRefresh;
 
     /** SOAP with the reference's defaults (learning rate 3e-3). */
     public Soap() {
@@ -152,9 +160,10 @@ public class Soap implements IUpdater {
     }
 
     /**
-     * @return a copy of this configuration describing {@code layout}; the hyperparameters are unchanged
+     * @return a copy of this configuration describing {@code layout}; the hyperparameters are unchanged. Used by
+     *         {@link #bind}, and by tests that drive an updater without a network.
      */
-    public Soap withLayout(List<ParamLayout> layout) {
+    Soap withLayout(List<ParamLayout> layout) {
         Soap copy = clone();
         copy.layout = layout == null ? null : List.copyOf(layout);
         return copy;
@@ -187,7 +196,7 @@ public class Soap implements IUpdater {
         long size = -1;
         for (ParamLayout p : layout) {
             if (p.length() == numParams) {
-                size = Math.max(size, StateLayout.size(PreconditionedShape.of(p, this)));
+                size = Math.max(size, StateLayout.size(shapeOf(p)));
             }
         }
         if (size < 0) {
@@ -241,26 +250,26 @@ public class Soap implements IUpdater {
         validate();
     }
 
-    /**
-     * The step residue (mod {@link #getPreconditionFrequency()}) at which the block's {@code i}-th factor is
-     * refreshed: 0 for every factor, as the reference does, or with {@link #isStaggerRefreshes()} consecutive
-     * phases from the one {@link #bind} assigned to this layer.
-     */
-    public int refreshPhase(int factorIndex) {
-        return staggerRefreshes ? (refreshPhase + factorIndex) % preconditionFrequency : 0;
+    /** @return how this configuration sees the parameter {@code p} (docs/algorithm.md §1) */
+    PreconditionedShape shapeOf(ParamLayout p) {
+        return PreconditionedShape.of(p, maxPreconditionDim, mergeDims, precondition1d);
+    }
+
+    /** @return when the bases of a block with this configuration are refreshed (docs/algorithm.md §4) */
+    RefreshSchedule refreshSchedule() {
+        return new RefreshSchedule(preconditionFrequency, staggerRefreshes, refreshPhase);
+    }
+
+    /** @return the values the per-step code needs; the factor decay is shampooBeta, or beta2 when negative */
+    Hyperparameters hyperparameters() {
+        return new Hyperparameters(beta1, beta2, shampooBeta < 0 ? beta2 : shampooBeta, epsilon, correctBias,
+                normalizeGradients);
     }
 
     /** @return a copy whose first factor refreshes at {@code phase}; used by {@link #bind} */
     Soap withRefreshPhase(int phase) {
         Soap copy = clone();
         copy.refreshPhase = phase;
-        return copy;
-    }
-
-    /** @return a copy with another {@link #getMaxPreconditionDim()}; used to price the fix a bind warning suggests */
-    Soap withMaxPreconditionDim(int max) {
-        Soap copy = clone();
-        copy.maxPreconditionDim = max;
         return copy;
     }
 
@@ -274,9 +283,13 @@ public class Soap implements IUpdater {
         return staggerRefreshes;
     }
 
-    /** @return the factor decay actually used: {@link #getShampooBeta()}, or beta2 when that is negative */
-    public double effectiveShampooBeta() {
-        return shampooBeta < 0 ? beta2 : shampooBeta;
+    /**
+     * @return the opt-in concurrent refresh decompositions, or null (the default: one after the other on the
+     *         calling thread)
+     */
+    @JsonIgnore
+    public ConcurrentRefresh getConcurrentRefresh() {
+        return concurrentRefresh;
     }
 
     public double getLearningRate() {
@@ -546,6 +559,18 @@ public class Soap implements IUpdater {
          */
         public Builder staggerRefreshes(boolean staggerRefreshes) {
             soap.staggerRefreshes = staggerRefreshes;
+            return this;
+        }
+
+        /**
+         * Opt-in: run the QR decompositions of a refresh side by side on helper threads, as
+         * {@link ConcurrentRefresh} describes; default null (one after the other on the thread that calls the
+         * updater, no thread started).
+         * Changes no process-wide setting. Not part of {@code equals} or of the JSON and Java serialization, so a
+         * network restored from a checkpoint runs without it.
+         */
+        public Builder concurrentRefresh(ConcurrentRefresh refresh) {
+            soap.concurrentRefresh = refresh;
             return this;
         }
 

@@ -7,9 +7,11 @@ import org.deeplearning4j.nn.updater.BaseMultiLayerUpdater;
 import org.deeplearning4j.nn.updater.UpdaterBlock;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -47,7 +49,7 @@ public final class SoapStats {
                     continue;
                 }
                 SoapUpdater soap = (SoapUpdater) block.getGradientUpdater();
-                List<ParameterPreconditioner> params = soap.parameters();
+                List<ParameterStep> params = soap.parameters();
                 List<UpdaterBlock.ParamState> states = block.getLayersAndVariablesInBlock();
                 Soap config = soap.getConfig();
                 List<ParamLayout> run = config.getLayout();
@@ -55,12 +57,39 @@ public final class SoapStats {
                 for (int i = 0; i < params.size(); i++) {
                     UpdaterBlock.ParamState p = states.get(i);
                     ParamLayout layout = run.get(i % run.size());
-                    out.add(params.get(i).stats(p.getLayer().getConfig().getLayerName(), p.getParamName(), layout)
+                    out.add(describe(params.get(i), p.getLayer().getConfig().getLayerName(), p.getParamName(), layout)
                             .withMemory(config.stateSize(layout.length()) * type.width(),
                                     StateBudget.adamBytes(layout.length(), type)));
                 }
             }
         }
         return out;
+    }
+
+    /** @return a snapshot of one parameter's diagnostics, read from its state slot; see {@link ParameterStats} */
+    static ParameterStats describe(ParameterStep param, String layerName, String paramName, ParamLayout layout) {
+        ParameterSlot slot = param.slot();
+        PreconditionedShape shape = param.shape();
+        long calls = slot.calls();
+        long t = Math.max(0, calls - 1);
+        List<ParameterStats.FactorStats> factors = new ArrayList<>();
+        for (int k = 0; k < shape.rank(); k++) {
+            INDArray factor = slot.factor[k];
+            INDArray basis = slot.basis[k];
+            if (factor == null) {
+                continue;
+            }
+            int d = shape.dim(k);
+            double[] lambda = calls == 0 ? new double[] {0}
+                    : basis.mul(factor.mmul(basis)).sum(0).toDoubleVector();
+            INDArray gram = basis.transpose().mmul(basis);
+            double orthoError = calls == 0 ? 0
+                    : gram.subi(Nd4j.eye(d).castTo(gram.dataType())).amaxNumber().doubleValue();
+            factors.add(new ParameterStats.FactorStats(d, Arrays.stream(lambda).min().orElse(0),
+                    Arrays.stream(lambda).max().orElse(0), param.refreshes(k, t), param.phase(k), orthoError));
+        }
+        return new ParameterStats(layerName, paramName, layout, shape.toString(), t,
+                slot.counter(StateLayout.SKIPPED_STEPS), slot.counter(StateLayout.FAILED_DECOMPOSITIONS),
+                slot.counter(StateLayout.REPAIRED_BASES), param.refreshSeconds(), factors);
     }
 }

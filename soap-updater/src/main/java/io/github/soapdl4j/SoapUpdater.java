@@ -7,7 +7,6 @@ import org.nd4j.linalg.learning.GradientUpdater;
 
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -19,6 +18,10 @@ import java.util.Map;
  * identical consecutive layers give {@code r = 2}); each parameter owns a slot of {@link Soap#stateSize} cells
  * of the block's state array, in the same order. All SOAP state lives in that array; this object holds only
  * views of it and scratch buffers, rebuilt whenever Deeplearning4j hands it a new array.
+ *
+ * <p>This is where the configuration ends: the parameters' {@link ParameterStep}s get the shapes, hyperparameters
+ * and refresh schedule derived from it, not the configuration itself. The updater changes no process-wide
+ * setting and starts no thread unless the configuration carries a {@link ConcurrentRefresh}.
  */
 public class SoapUpdater implements GradientUpdater<Soap> {
     /** Key of the state array in {@link #getState()}. */
@@ -30,7 +33,7 @@ public class SoapUpdater implements GradientUpdater<Soap> {
 
     private final Soap config;
     private INDArray stateView;
-    private List<ParameterPreconditioner> parameters;
+    private List<ParameterStep> parameters;
     private long[] parameterOffsets;
     private long parameterCount;
 
@@ -80,9 +83,8 @@ public class SoapUpdater implements GradientUpdater<Soap> {
         }
         // DL4J calls updaters inside its training workspaces; scratch buffers and the views cached on first use
         // must outlive the workspace's cycle, so everything here is allocated outside of it.
-        try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces();
-             ThreadLimit threads = ThreadLimit.ND4J_OPS.enter()) {
-            List<ParameterPreconditioner> params = parameters();
+        try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            List<ParameterStep> params = parameters();
             if (gradient.length() != parameterCount) {
                 throw new IllegalStateException("Soap updater block of " + parameterCount + " parameters (from its "
                         + "state array and the bound layout " + config.getLayout() + ") was given a gradient of "
@@ -97,7 +99,7 @@ public class SoapUpdater implements GradientUpdater<Soap> {
     }
 
     /** @return the block's parameters in order, laid out over the state array on first use */
-    List<ParameterPreconditioner> parameters() {
+    List<ParameterStep> parameters() {
         if (!config.isBound()) {
             throw UnboundRefusal.forCaller();
         }
@@ -110,7 +112,7 @@ public class SoapUpdater implements GradientUpdater<Soap> {
     }
 
     /** Splits the block into its parameters and binds each to its slot of the state array. */
-    private List<ParameterPreconditioner> layOut() {
+    private List<ParameterStep> layOut() {
         long stateLength = stateView == null ? 0 : stateView.length();
         List<ParamLayout> run = PretrainSplit.block(config.getLayout(), config, stateLength);
         long runLength = 0;
@@ -135,15 +137,15 @@ public class SoapUpdater implements GradientUpdater<Soap> {
         List<PreconditionedShape> shapes = new ArrayList<>();
         int maxLength = 0;
         for (ParamLayout p : run) {
-            PreconditionedShape s = PreconditionedShape.of(p, config);
+            PreconditionedShape s = config.shapeOf(p);
             shapes.add(s);
             maxLength = Math.max(maxLength, s.length());
         }
-        INDArray scratchA = Nd4j.createUninitialized(stateView.dataType(), maxLength);
-        INDArray scratchB = Nd4j.createUninitialized(stateView.dataType(), maxLength);
-        Map<Integer, List<Decompositions>> decompositions = new HashMap<>();
+        BlockScratch scratch = new BlockScratch(stateView.dataType(), maxLength);
+        Hyperparameters hyper = config.hyperparameters();
+        RefreshSchedule schedule = config.refreshSchedule();
 
-        List<ParameterPreconditioner> out = new ArrayList<>();
+        List<ParameterStep> out = new ArrayList<>();
         parameterOffsets = new long[(int) repeats * run.size()];
         long paramOffset = 0;
         long stateOffset = 0;
@@ -152,8 +154,8 @@ public class SoapUpdater implements GradientUpdater<Soap> {
             for (int i = 0; i < run.size(); i++) {
                 PreconditionedShape s = shapes.get(i);
                 parameterOffsets[out.size()] = paramOffset;
-                out.add(new ParameterPreconditioner(config, s, stateView, stateOffset, scratchA, scratchB,
-                        decompositions, factors));
+                out.add(new ParameterStep(hyper, schedule, factors, s, stateView, stateOffset, scratch,
+                        config.getConcurrentRefresh()));
                 paramOffset += s.length();
                 stateOffset += config.stateSize(s.length());
                 factors += s.factorCount();

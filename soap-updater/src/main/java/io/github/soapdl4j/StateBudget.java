@@ -35,7 +35,7 @@ final class StateBudget {
     StateBudget(ParamLayout layout, Soap soap, DataType type) {
         this.layout = layout;
         this.type = type;
-        this.shape = PreconditionedShape.of(layout, soap);
+        this.shape = soap.shapeOf(layout);
     }
 
     /** @return the bytes of SOAP's state for this parameter (unpadded slot) */
@@ -82,10 +82,10 @@ final class StateBudget {
     /** Lowers maxPreconditionDim below the largest flagged side until nothing is flagged, and prices that. */
     private void appendFix(StringBuilder sb, Soap soap) {
         int max = Math.min(soap.getMaxPreconditionDim(), LARGE_FACTOR_DIM);
-        PreconditionedShape fixed = PreconditionedShape.of(layout, soap.withMaxPreconditionDim(max));
+        PreconditionedShape fixed = PreconditionedShape.of(layout, max, soap.isMergeDims(), soap.isPrecondition1d());
         while (flagged(fixed)) {
             max = largestFactor(fixed) - 1;
-            fixed = PreconditionedShape.of(layout, soap.withMaxPreconditionDim(max));
+            fixed = PreconditionedShape.of(layout, max, soap.isMergeDims(), soap.isPrecondition1d());
         }
         List<Integer> dropped = new ArrayList<>();
         for (int k = 0; k < shape.rank(); k++) {

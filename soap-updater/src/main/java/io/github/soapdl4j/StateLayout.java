@@ -18,7 +18,8 @@ package io.github.soapdl4j;
  *   <li>for each preconditioned working dimension {@code k} of size {@code d}: the factor {@code GG_k}, then the
  *       basis {@code Q_k}, each {@code d x d} column-major.</li>
  * </ol>
- * The slot size is {@code 13 + 2n + sum_k 2 d_k^2}; {@link Soap#stateSize} may pad it (see there).
+ * The slot size is {@code 13 + 2n + sum_k 2 d_k^2}; the configuration's {@code stateSize} may pad it (see there).
+ * docs/state-layout.md describes the same layout for users.
  */
 final class StateLayout {
     /** Pairs of cells in the basis tag. */

@@ -19,6 +19,7 @@ final class TensorView {
     private final INDArray[] front;
     private final INDArray[] back;
     private final INDArray[] split;
+    private final INDArray[] modeFirst;
 
     /** @param flat a contiguous vector holding {@code shape.length()} elements from its start */
     TensorView(INDArray flat, PreconditionedShape shape) {
@@ -32,6 +33,12 @@ final class TensorView {
         this.front = new INDArray[r];
         this.back = new INDArray[r];
         this.split = new INDArray[r];
+        this.modeFirst = new INDArray[r];
+    }
+
+    /** @return the number of working dimensions */
+    int rank() {
+        return shape.rank();
     }
 
     /** @return the tensor as a contiguous vector */
@@ -68,6 +75,23 @@ final class TensorView {
             split[i] = Views.fOrder(flat, 0, before, d, shape.length() / before / d);
         }
         return split[i];
+    }
+
+    /**
+     * @return this tensor's memory as a column-major {@code [w_i, prod(w_<i), prod(w_>i)]} array: where
+     *         {@link #split(int)} of another tensor, permuted to bring {@code w_i} first, is copied so that
+     *         {@link #front(int)} reads it as the mode-{@code i} unfolding
+     */
+    INDArray modeFirst(int i) {
+        if (modeFirst[i] == null) {
+            long before = 1;
+            for (int k = 0; k < i; k++) {
+                before *= shape.dim(k);
+            }
+            int d = shape.dim(i);
+            modeFirst[i] = Views.fOrder(flat, 0, d, before, shape.length() / before / d);
+        }
+        return modeFirst[i];
     }
 
     /** @return whether this view still reads {@code array}'s memory (same buffer, same offset) */

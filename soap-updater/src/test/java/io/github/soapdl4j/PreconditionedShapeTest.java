@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The rules of soap-spec.md section 1, "Which dimensions are preconditioned". */
+/** The rules of docs/algorithm.md §1, "Preconditioned dimensions". */
 class PreconditionedShapeTest {
 
     @Test
@@ -21,7 +21,7 @@ class PreconditionedShapeTest {
     @Test
     void cOrderDimsAreReversedIntoWorkingOrder() {
         Soap soap = Soap.builder().mergeDims(true).maxPreconditionDim(12).build();
-        PreconditionedShape s = PreconditionedShape.of(new ParamLayout("W", new long[] {6, 4, 3, 3}, 'c'), soap);
+        PreconditionedShape s = soap.shapeOf(new ParamLayout("W", new long[] {6, 4, 3, 3}, 'c'));
         assertArrayEquals(new int[] {3, 12, 6}, s.dims());
         assertEquals(216, s.length());
         assertTrue(s.isPreconditioned(0) && s.isPreconditioned(1) && s.isPreconditioned(2));
@@ -30,7 +30,7 @@ class PreconditionedShapeTest {
     @Test
     void largeDimsKeepTheIdentity() {
         Soap soap = Soap.builder().maxPreconditionDim(10).build();
-        PreconditionedShape s = PreconditionedShape.of(new ParamLayout("W", new long[] {8, 20}, 'f'), soap);
+        PreconditionedShape s = soap.shapeOf(new ParamLayout("W", new long[] {8, 20}, 'f'));
         assertArrayEquals(new int[] {8, 20}, s.dims());
         assertTrue(s.isPreconditioned(0));
         assertFalse(s.isPreconditioned(1));
@@ -43,8 +43,8 @@ class PreconditionedShapeTest {
         Soap with1d = Soap.builder().precondition1d(true).build();
         for (long[] shape : new long[][] {{7}, {1, 7}, {7, 1}, {1, 7, 1}}) {
             ParamLayout p = new ParamLayout("b", shape, 'c');
-            assertFalse(PreconditionedShape.of(p, plain).anyPreconditioned());
-            PreconditionedShape s = PreconditionedShape.of(p, with1d);
+            assertFalse(plain.shapeOf(p).anyPreconditioned());
+            PreconditionedShape s = with1d.shapeOf(p);
             assertArrayEquals(new int[] {7}, s.dims());
             assertTrue(s.isPreconditioned(0));
         }
@@ -53,7 +53,7 @@ class PreconditionedShapeTest {
     @Test
     void unitDimsAreDropped() {
         // Conv1D weights are [nOut, nIn, k, 1]: the unit dim would carry a 1x1 factor that changes nothing.
-        PreconditionedShape s = PreconditionedShape.of(new ParamLayout("W", new long[] {5, 4, 3, 1}, 'c'), new Soap());
+        PreconditionedShape s = new Soap().shapeOf(new ParamLayout("W", new long[] {5, 4, 3, 1}, 'c'));
         assertArrayEquals(new int[] {3, 4, 5}, s.dims());
     }
 

@@ -46,7 +46,7 @@ class RandomLayoutPropertyTest {
         long stateLength = 0;
         long paramLength = 0;
         for (ParamLayout p : soap.getLayout()) {
-            PreconditionedShape shape = PreconditionedShape.of(p, soap);
+            PreconditionedShape shape = soap.shapeOf(p);
             long factors = 0;
             for (int k = 0; k < shape.rank(); k++) {
                 factors += shape.isPreconditioned(k) ? 2L * shape.dim(k) * shape.dim(k) : 0;
@@ -94,11 +94,12 @@ class RandomLayoutPropertyTest {
     }
 
     private static void assertOrthonormal(SoapUpdater updater, String description) {
-        List<ParameterPreconditioner> params = updater.parameters();
+        List<ParameterStep> params = updater.parameters();
         List<ParamLayout> layout = updater.getConfig().getLayout();
         for (int i = 0; i < params.size(); i++) {
             ParamLayout p = layout.get(i % layout.size());
-            for (ParameterStats.FactorStats f : params.get(i).stats("layer", p.getName(), p).getFactors()) {
+            for (ParameterStats.FactorStats f : SoapStats.describe(params.get(i), "layer", p.getName(), p)
+                    .getFactors()) {
                 assertTrue(f.getOrthonormalityError() <= ORTHONORMALITY,
                         description + " " + p + " basis of dim " + f.getDim() + " off by "
                                 + f.getOrthonormalityError());

@@ -45,7 +45,6 @@ class ConfigurationSerializationTest {
         assertEquals(0.95, s.getBeta1());
         assertEquals(0.95, s.getBeta2());
         assertEquals(-1, s.getShampooBeta());
-        assertEquals(0.95, s.effectiveShampooBeta());
         assertEquals(1e-8, s.getEpsilon());
         assertEquals(10, s.getPreconditionFrequency());
         assertEquals(10000, s.getMaxPreconditionDim());
@@ -115,7 +114,12 @@ class ConfigurationSerializationTest {
 
     @Test
     void javaSerializationAndCloneKeepLayout() throws Exception {
-        Soap bound = nonDefault().withLayout(List.of(new ParamLayout("W", new long[] {3, 40}, 'f')));
+        MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().updater(nonDefault())
+                .list().layer(new DenseLayer.Builder().nIn(3).nOut(40).hasBias(false).build()).build());
+        net.init();
+        Soap.bind(net);
+        Soap bound = (Soap) net.getLayer(0).getConfig().getUpdaterByParam("W");
+        assertEquals(List.of(new ParamLayout("W", new long[] {3, 40}, 'f')), bound.getLayout());
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
             out.writeObject(bound);

@@ -10,7 +10,7 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 
-/** One reference trajectory from ../shared/golden (copied into the test resources), as soap-spec.md section 2. */
+/** One reference trajectory of the reference implementation, stored in the test resources under golden/. */
 final class GoldenCase {
     static final String[] NAMES = {"two_dense_square", "dense_one_sided", "conv_merge_dims",
             "dense_no_bias_correction", "dense_betas_freq3"};

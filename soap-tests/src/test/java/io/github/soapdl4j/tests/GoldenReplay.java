@@ -65,7 +65,7 @@ final class GoldenReplay {
     }
 
     /**
-     * The error measure of soap-spec.md section 2 at step {@code t}, over all parameters of the case:
+     * The error measure of the golden cases at step {@code t}, over all parameters of the case:
      * {@code ||p - expected|| / ||expected - init||}, or {@code ||p - init||} where expected equals init.
      */
     static double relativeError(MultiLayerNetwork net, GoldenCase c, int t) {

@@ -1,8 +1,8 @@
 package io.github.soapdl4j.tests;
 
-import io.github.soapdl4j.PreconditionedShape;
-import io.github.soapdl4j.ParamLayout;
+import io.github.soapdl4j.ParameterStats;
 import io.github.soapdl4j.Soap;
+import io.github.soapdl4j.SoapStats;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
@@ -32,18 +32,10 @@ class StaggeredRefreshTest {
         net.init();
         Soap.bind(net);
         Map<Integer, Integer> largePerPhase = new HashMap<>();
-        for (int i = 0; i < 3; i++) {
-            Soap soap = (Soap) net.getLayer(i).getConfig().getUpdaterByParam("W");
-            int factor = 0;
-            for (ParamLayout p : soap.getLayout()) {
-                PreconditionedShape s = PreconditionedShape.of(p, soap);
-                for (int k = 0; k < s.rank(); k++) {
-                    if (s.isPreconditioned(k)) {
-                        int phase = soap.refreshPhase(factor++);
-                        if (s.dim(k) >= 512) {
-                            largePerPhase.merge(phase, 1, Integer::sum);
-                        }
-                    }
+        for (ParameterStats p : SoapStats.of(net)) {
+            for (ParameterStats.FactorStats f : p.getFactors()) {
+                if (f.getDim() >= 512) {
+                    largePerPhase.merge(f.getRefreshPhase(), 1, Integer::sum);
                 }
             }
         }
@@ -70,9 +62,14 @@ class StaggeredRefreshTest {
 
     @Test
     void phasesAreZeroUnlessStaggered() {
-        Soap plain = new Soap();
-        for (int i = 0; i < 25; i++) {
-            assertEquals(0, plain.refreshPhase(i));
+        MultiLayerNetwork net = TestNets.mlp(Soap.builder().preconditionFrequency(5).build(), DataType.FLOAT);
+        int factors = 0;
+        for (ParameterStats p : SoapStats.of(net)) {
+            for (ParameterStats.FactorStats f : p.getFactors()) {
+                assertEquals(0, f.getRefreshPhase(), p.toString());
+                factors++;
+            }
         }
+        assertEquals(6, factors, "two factors in each of the three weight matrices");
     }
 }

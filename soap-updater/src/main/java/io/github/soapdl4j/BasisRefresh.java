@@ -1,0 +1,165 @@
+package io.github.soapdl4j;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.stream.IntStream;
+
+/**
+ * The eigenbases of one parameter: the first ones by eigendecomposition (docs/algorithm.md §2), and the refresh of
+ * the modes the caller says are due (docs/algorithm.md §4): one power iteration from the current basis, the
+ * columns ordered by estimated eigenvalue with V permuted to match, orthogonalization by QR, and the first moment
+ * carried from the old basis into the new one.
+ */
+final class BasisRefresh {
+    private final PreconditionedShape shape;
+    private final ParameterSlot slot;
+    private final Decompositions[] decompositions;
+    private final TensorView scratchA;
+    private final TensorView scratchB;
+    private final ConcurrentRefresh threads;
+    private final QrBatch qr;
+    /** Per mode, the new column order of a refresh in progress (null where unchanged); all null between calls. */
+    private final int[][] order;
+    /** Per-mode matrices for {@link ModeProducts#multiplyMode}; all null between uses. */
+    private final INDArray[] single;
+
+    /**
+     * @param decompositions LAPACK buffers per working dimension, distinct within the parameter
+     * @param threads        null to run the decompositions in turn on the calling thread
+     */
+    BasisRefresh(PreconditionedShape shape, ParameterSlot slot, Decompositions[] decompositions,
+                 TensorView scratchA, TensorView scratchB, ConcurrentRefresh threads) {
+        this.shape = shape;
+        this.slot = slot;
+        this.decompositions = decompositions;
+        this.scratchA = scratchA;
+        this.scratchB = scratchB;
+        this.threads = threads;
+        this.qr = new QrBatch(shape.rank());
+        this.order = new int[shape.rank()][];
+        this.single = new INDArray[shape.rank()];
+    }
+
+    /**
+     * The first bases: the eigenvectors of each factor by descending eigenvalue (docs/algorithm.md §2). A factor
+     * whose decomposition fails gets the identity, which makes its dimension plain Adam until a refresh.
+     */
+    void initialEigenbases() {
+        for (int k = 0; k < shape.rank(); k++) {
+            INDArray basis = slot.basis[k];
+            if (basis != null && !decompositions[k].eigenvectorsDescending(slot.factor[k], basis)) {
+                basis.assign(Nd4j.eye(shape.dim(k)).castTo(basis.dataType()));
+                slot.increment(StateLayout.FAILED_DECOMPOSITIONS);
+            }
+        }
+        slot.tagBases();
+    }
+
+    /**
+     * Refreshes the bases of the modes with {@code due[k]} set and carries M from the old bases into the new ones.
+     * The modes touch different dimensions of V and M, so doing each phase for all of them before the next phase
+     * gives what refreshing them one after the other gives, and lets their QR decompositions run side by side.
+     * A failed decomposition keeps the previous basis (in the order V now has) and is counted.
+     */
+    void orthogonalize(boolean[] due) {
+        for (int k = 0; k < shape.rank(); k++) {
+            if (due[k]) {
+                order[k] = powerIteration(k);
+                qr.add(decompositions[k]);
+            }
+        }
+        // The new bases stay in the decompositions' buffers until M has been carried over from the old ones.
+        qr.run(threads);
+        int job = 0;
+        for (int k = 0; k < shape.rank(); k++) {
+            if (!due[k]) {
+                continue;
+            }
+            INDArray next = decompositions[k].result();
+            if (!qr.succeeded(job++)) {
+                slot.increment(StateLayout.FAILED_DECOMPOSITIONS);
+                if (order[k] != null) {
+                    Nd4j.pullRows(slot.basis[k], next, 0, order[k]);
+                } else {
+                    next.assign(slot.basis[k]);
+                }
+            }
+            carryMomentum(k, next);
+            slot.basis[k].assign(next);
+            order[k] = null;
+        }
+        qr.clear();
+        // Every change of a basis renews the tag, so that only averaging can leave one that does not match.
+        slot.tagBases();
+    }
+
+    /**
+     * The refresh up to its QR: {@code lambda = diag(Q^T GG Q)} orders the columns by descending estimated
+     * eigenvalue, V is permuted to match along mode k, and {@code GG Q[:, idx]}, whose orthonormal factor is the
+     * new basis, goes to the decomposition's QR input.
+     *
+     * @return the new column order, or null where it is the old one
+     */
+    private int[] powerIteration(int k) {
+        Decompositions dec = decompositions[k];
+        INDArray product = dec.product();
+        Nd4j.gemm(slot.factor[k], slot.basis[k], product, false, false, 1.0, 0.0);
+        int[] idx = descendingOrder(dec.columnDots(slot.basis[k], product));
+        INDArray qrInput = dec.qrInput();
+        if (isIdentity(idx)) {
+            qrInput.assign(product);
+            return null;
+        }
+        Nd4j.pullRows(product, qrInput, 0, idx);
+        permuteV(k, idx);
+        return idx;
+    }
+
+    /**
+     * {@code M = M x_k C} with {@code C = next^T Q_k}: M from the current basis into {@code next}. The reference
+     * takes M back to the parameter's space with the old bases and projects it with the new ones; modes whose
+     * basis did not change cancel out of that round trip, so each refreshed mode turns M by {@code C} alone.
+     */
+    private void carryMomentum(int k, INDArray next) {
+        INDArray change = decompositions[k].product();
+        Nd4j.gemm(next, slot.basis[k], change, true, false, 1.0, 0.0);
+        ModeProducts.multiplyMode(slot.m, k, change, scratchA, scratchB, single);
+        slot.m.flat().assign(scratchA.flat());
+    }
+
+    /** Permutes V along working dimension {@code k}: {@code V[.., i, ..] = V[.., idx[i], ..]}. */
+    private void permuteV(int k, int[] idx) {
+        TensorView v = slot.v;
+        int r = shape.rank();
+        scratchB.flat().assign(v.flat());
+        if (k == 0) {
+            Nd4j.pullRows(scratchB.front(0), v.front(0), 1, idx);
+        } else if (k == r - 1) {
+            Nd4j.pullRows(scratchB.back(k), v.back(k), 0, idx);
+        } else {
+            // [before, d, after]: each of the `after` slices is a column-major before x d matrix.
+            long[] split = v.split(k).shape();
+            long slice = split[0] * split[1];
+            for (long j = 0; j < split[2]; j++) {
+                Nd4j.pullRows(Views.fOrder(scratchB.flat(), j * slice, split[0], split[1]),
+                        Views.fOrder(v.flat(), j * slice, split[0], split[1]), 0, idx);
+            }
+        }
+    }
+
+    static int[] descendingOrder(double[] values) {
+        return IntStream.range(0, values.length).boxed()
+                .sorted((i, j) -> Double.compare(values[j], values[i]))
+                .mapToInt(Integer::intValue).toArray();
+    }
+
+    private static boolean isIdentity(int[] idx) {
+        for (int i = 0; i < idx.length; i++) {
+            if (idx[i] != i) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

@@ -1,0 +1,86 @@
+package io.github.soapdl4j;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The tensor products of a SOAP step, stateless: every operand, output and scratch tensor is an argument. Each is
+ * one GEMM per mode on the column-major unfoldings of {@link TensorView}, writing into a preallocated output.
+ */
+final class ModeProducts {
+    private ModeProducts() {
+    }
+
+    /**
+     * {@code dst = project(src)}: every preconditioned mode {@code k} multiplied by {@code Q_k^T}, the gradient
+     * taken into the eigenbasis (docs/algorithm.md §3 step 1). {@code src} is not written.
+     */
+    static void project(TensorView src, TensorView dst, TensorView tmp, INDArray[] bases) {
+        rotate(src, dst, tmp, bases, false);
+    }
+
+    /**
+     * {@code dst = projectBack(src)}: every preconditioned mode {@code k} multiplied by {@code Q_k}, the update
+     * taken back to the parameter's space (docs/algorithm.md §3 step 5). {@code src} is not written.
+     */
+    static void projectBack(TensorView src, TensorView dst, TensorView tmp, INDArray[] bases) {
+        rotate(src, dst, tmp, bases, true);
+    }
+
+    /**
+     * Contracts every mode {@code i} of {@code src} with {@code matrices[i]} ({@code back}: with its transpose),
+     * passing modes whose matrix is null through unchanged. Each step moves the contracted mode to the end, so
+     * after all of them the order is the original one; the intermediate results alternate between {@code tmp} and
+     * {@code dst} so that the last one lands in {@code dst}.
+     */
+    static void rotate(TensorView src, TensorView dst, TensorView tmp, INDArray[] matrices, boolean back) {
+        int r = src.rank();
+        TensorView in = src;
+        for (int i = 0; i < r; i++) {
+            TensorView out = (r - 1 - i) % 2 == 0 ? dst : tmp;
+            if (matrices[i] != null) {
+                Nd4j.gemm(in.front(i), matrices[i], out.back(i), true, back, 1.0, 0.0);
+            } else {
+                out.back(i).assign(in.front(i).transpose());
+            }
+            in = out;
+        }
+    }
+
+    /**
+     * {@code out = x} with mode {@code k} multiplied by {@code c}, that is {@code out_(k) = c x_(k)} for the mode-k
+     * unfolding. The first and last modes are one GEMM on {@code x}'s unfoldings; a middle mode takes the full
+     * rotation with the other modes passed through, using {@code tmp} and {@code single} (an all-null array of
+     * one matrix per mode, left all-null again).
+     */
+    static void multiplyMode(TensorView x, int k, INDArray c, TensorView out, TensorView tmp, INDArray[] single) {
+        int r = x.rank();
+        if (k == 0) {
+            Nd4j.gemm(c, x.front(0), out.front(0), false, false, 1.0, 0.0);
+        } else if (k == r - 1) {
+            // The last working dimension is the slowest, so back(k) is the transposed unfolding.
+            Nd4j.gemm(x.back(k), c, out.back(k), false, true, 1.0, 0.0);
+        } else {
+            single[k] = c;
+            rotate(x, out, tmp, single, true);
+            single[k] = null;
+        }
+    }
+
+    /**
+     * {@code factor = beta * factor + alpha * G_(k) G_(k)^T}, with {@code G_(k)} the mode-k unfolding of
+     * {@code g}: the update of the Kronecker factor {@code GG_k} (docs/algorithm.md §3 step 8). A middle mode is
+     * first copied to the front in {@code tmp}.
+     */
+    static void accumulateFactor(TensorView g, int k, INDArray factor, double alpha, double beta, TensorView tmp) {
+        int r = g.rank();
+        if (k == 0) {
+            Nd4j.gemm(g.front(0), g.front(0), factor, false, true, alpha, beta);
+        } else if (k == r - 1) {
+            Nd4j.gemm(g.back(k), g.back(k), factor, true, false, alpha, beta);
+        } else {
+            tmp.modeFirst(k).assign(g.split(k).permute(1, 0, 2));
+            Nd4j.gemm(tmp.front(k), tmp.front(k), factor, false, true, alpha, beta);
+        }
+    }
+}

@@ -1,0 +1,210 @@
+package io.github.soapdl4j;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.updaters.AdamUpdater;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.Arrays;
+
+/**
+ * The SOAP step of one parameter tensor (docs/algorithm.md §2 and §3): it sequences the phases, project, Adam in
+ * the eigenbasis, project back, update the preconditioner and orthogonalize the bases that are due, over the
+ * parameter's {@link ParameterSlot}. The products are {@link ModeProducts}, the refreshes {@link BasisRefresh},
+ * and the schedule {@link RefreshSchedule}. A regular step allocates no array memory: every view of the slot and
+ * of the scratch is made once, and every product writes into one of them.
+ */
+final class ParameterStep {
+    private final Hyperparameters hyper;
+    private final PreconditionedShape shape;
+    private final ParameterSlot slot;
+    private final TensorView scratchA;
+    private final TensorView scratchB;
+    private final BasisRefresh refresh;
+    private final RefreshSchedule schedule;
+    /** Per working dimension, its refresh phase ({@link RefreshSchedule#phase}); -1 where not preconditioned. */
+    private final int[] phase;
+    /** The modes due for a refresh on the current step; all false between steps. */
+    private final boolean[] due;
+    /** The view of the last gradient seen, remade only when Deeplearning4j hands over another array. */
+    private TensorView gradientView;
+    /** Diagnostics only (not state): time spent refreshing by this object since it was created. */
+    private long refreshNanos;
+
+    /**
+     * @param firstFactor how many factors the block's earlier parameters hold (numbers this one's for the schedule)
+     * @param state       the whole block's state array
+     * @param slotOffset  where this parameter's slot starts in it
+     * @param threads     the opt-in concurrent decompositions, or null
+     */
+    ParameterStep(Hyperparameters hyper, RefreshSchedule schedule, int firstFactor, PreconditionedShape shape,
+                  INDArray state, long slotOffset, BlockScratch scratch, ConcurrentRefresh threads) {
+        this.hyper = hyper;
+        this.schedule = schedule;
+        this.shape = shape;
+        this.slot = new ParameterSlot(shape, state, slotOffset);
+        this.scratchA = scratch.a(shape);
+        this.scratchB = scratch.b(shape);
+        this.refresh = new BasisRefresh(shape, slot, scratch.decompositionsFor(shape), scratchA, scratchB, threads);
+        this.phase = new int[shape.rank()];
+        this.due = new boolean[shape.rank()];
+        int factorIndex = firstFactor;
+        for (int k = 0; k < shape.rank(); k++) {
+            phase[k] = shape.isPreconditioned(k) ? schedule.phase(factorIndex++) : -1;
+        }
+    }
+
+    /**
+     * Turns this parameter's slice of the block gradient, in place, into the update that Deeplearning4j subtracts
+     * from the parameter.
+     *
+     * @param grad         the block gradient vector
+     * @param from         where this parameter's elements start in it
+     * @param learningRate the scheduled learning rate of this iteration
+     */
+    void step(INDArray grad, long from, double learningRate) {
+        if (gradientView == null || !gradientView.sameMemory(grad, from)) {
+            gradientView = new TensorView(grad, from, shape);
+        }
+        TensorView g = gradientView;
+        // The sum of absolute values is finite exactly when every entry is (it cannot overflow for finite
+        // float32 gradients of fewer than 1e6 entries below 1e32). BLAS asum, unlike ND4J's own reductions, runs
+        // on the threads that the GEMMs before it leave spinning instead of competing with them.
+        if (!Double.isFinite(Nd4j.getBlasWrapper().asum(g.flat()))) {
+            // A NaN or infinite gradient would poison every moment and factor for good: skip this parameter's
+            // step entirely and count it.
+            g.flat().assign(0);
+            slot.increment(StateLayout.SKIPPED_STEPS);
+            return;
+        }
+        long calls = slot.calls();
+        if (calls == 0) {
+            firstCall(g);
+        } else {
+            laterCall(g, calls, learningRate);
+        }
+        slot.setCalls(calls + 1);
+    }
+
+    /** docs/algorithm.md §2: factors from this gradient, their eigenbases, and no parameter change. */
+    private void firstCall(TensorView g) {
+        updateFactors(g, 1 - hyper.factorDecay, 0.0);
+        if (shape.anyPreconditioned()) {
+            refresh.initialEigenbases();
+        }
+        g.flat().assign(0);
+    }
+
+    /** docs/algorithm.md §3, every later call; {@code t} is the Adam step count after this call. */
+    private void laterCall(TensorView g, long t, double learningRate) {
+        boolean rotated = shape.anyPreconditioned();
+        double b1 = hyper.beta1;
+        double b2 = hyper.beta2;
+
+        // §3 step 1. Gp = project(G). Without factors the eigenbasis is the identity and G is used as it is.
+        TensorView gp = g;
+        if (rotated) {
+            if (!slot.basesIntact()) {
+                repairAveragedBases();
+            }
+            ModeProducts.project(g, scratchA, scratchB, slot.basis);
+            gp = scratchA;
+        }
+        // §3 step 8, factor part (update preconditioner): GG_k only feeds the refresh below, so it is updated now,
+        // while G is still raw.
+        updateFactors(g, 1 - hyper.factorDecay, hyper.factorDecay);
+        // §3 steps 3-5. Adam in the eigenbasis, one fused native op: M and V updated in place, and Gp replaced by
+        // c(t) M / (sqrt(V) + eps) with c(t) = sqrt(1 - b2^t) / (1 - b1^t), the op's bias correction.
+        double c = Math.sqrt(1 - Math.pow(b2, t)) / (1 - Math.pow(b1, t));
+        Nd4j.exec(new AdamUpdater(gp.flat(), slot.v.flat(), slot.m.flat(), 1.0, b1, b2, hyper.epsilon,
+                (int) Math.min(t - 1, Integer.MAX_VALUE - 1)));
+        // §3 step 5. N = projectBack(...), written over the gradient (which already holds it without factors).
+        if (rotated) {
+            ModeProducts.projectBack(scratchA, g, scratchB, slot.basis);
+        }
+        // §3 steps 4, 6, 7. The step size: lr, times c(t) with bias correction; the op's c(t) is divided out
+        // again, and with normalizeGradients N is divided by (1e-30 + its RMS).
+        INDArray n = g.flat();
+        double step = learningRate * (hyper.correctBias ? c : 1);
+        if (hyper.normalizeGradients) {
+            double rms = n.norm2Number().doubleValue() / Math.sqrt(shape.length());
+            n.muli(step / (c * 1e-30 + rms));
+        } else {
+            n.muli(step / c);
+        }
+        // §3 step 8, basis part, and §4: orthogonalize the bases that are due.
+        if (rotated && markDue(t)) {
+            timedOrthogonalize();
+        }
+    }
+
+    /** {@code GG_k = beta * GG_k + alpha * G_(k) G_(k)^T} for every preconditioned mode. */
+    private void updateFactors(TensorView g, double alpha, double beta) {
+        for (int k = 0; k < shape.rank(); k++) {
+            if (slot.factor[k] != null) {
+                ModeProducts.accumulateFactor(g, k, slot.factor[k], alpha, beta, scratchB);
+            }
+        }
+    }
+
+    /** @return whether any basis is due at step {@code t}, marking those that are in {@link #due} */
+    private boolean markDue(long t) {
+        boolean any = false;
+        for (int k = 0; k < shape.rank(); k++) {
+            due[k] = phase[k] >= 0 && schedule.isDue(t, phase[k]);
+            any |= due[k];
+        }
+        return any;
+    }
+
+    /**
+     * docs/algorithm.md §5. Parameter averaging (ParallelWrapper, Spark) averages the state element-wise, and an
+     * average of different orthonormal matrices is not orthonormal (columns that differed are shorter than 1, zero
+     * for opposite signs). The basis tag tells when that happened; every basis of the parameter is then treated as
+     * a stale one and refreshed at once, exactly as on a refresh step, with M carried from the averaged basis into
+     * the new one.
+     */
+    private void repairAveragedBases() {
+        for (int k = 0; k < shape.rank(); k++) {
+            due[k] = slot.factor[k] != null;
+            if (due[k]) {
+                slot.increment(StateLayout.REPAIRED_BASES);
+            }
+        }
+        timedOrthogonalize();
+    }
+
+    private void timedOrthogonalize() {
+        long start = System.nanoTime();
+        refresh.orthogonalize(due);
+        Arrays.fill(due, false);
+        refreshNanos += System.nanoTime() - start;
+    }
+
+    PreconditionedShape shape() {
+        return shape;
+    }
+
+    ParameterSlot slot() {
+        return slot;
+    }
+
+    /** @return the refreshes basis {@code k} has had after {@code t} Adam steps */
+    long refreshes(int k, long t) {
+        return schedule.refreshesUpTo(t, phase[k]);
+    }
+
+    /** @return the refresh phase of working dimension {@code k}, or -1 where it is not preconditioned */
+    int phase(int k) {
+        return phase[k];
+    }
+
+    /** @return seconds spent refreshing since this object was created (diagnostics, not state) */
+    double refreshSeconds() {
+        return refreshNanos / 1e9;
+    }
+
+    @Override
+    public String toString() {
+        return "ParameterStep" + shape;
+    }
+}
