@@ -324,11 +324,13 @@ class LayerKindsTest {
         MultiLayerNetwork adam = network(kind, new Adam(1e-2));
         if (kind.result() == Result.DL4J_FAILS) {
             // DL4J fails with its own updater; Soap binds and then meets the same failure, nothing of its own.
+            // The native op's message may end with a detail that varies from run to run ("Op validation failed" or
+            // nothing), so the recorded message is a prefix.
             Throwable t = assertThrows(Throwable.class, () -> train(adam, data, STEPS));
-            assertEquals(kind.message(), rootMessage(t));
+            assertTrue(rootMessage(t).startsWith(kind.message()), rootMessage(t));
             MultiLayerNetwork soap = Soap.bind(network(kind, TestNets.soap()));
             Throwable s = assertThrows(Throwable.class, () -> train(soap, data, STEPS));
-            assertEquals(kind.message(), rootMessage(s));
+            assertTrue(rootMessage(s).startsWith(kind.message()), rootMessage(s));
             return;
         }
         assertTrains(adam, data, "Adam", STEPS / 2);
