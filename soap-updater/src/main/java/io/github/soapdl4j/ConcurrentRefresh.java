@@ -32,7 +32,7 @@ import java.util.function.IntConsumer;
  * that the process is configured with, so side by side decompositions share the cores with BLAS's own threads.
  * Earlier versions of this library also lowered OpenBLAS to one thread for the whole process while they ran; with
  * that setting, two 512 x 512 float32 decompositions took 15-34 ms side by side against 23-58 ms one after the
- * other on a two-core machine. Lowering the BLAS threads yourself ({@code Nd4j.factory().blas().setMaxThreads(1)})
+ * other on a two-core machine. Lowering OpenBLAS to one thread yourself (through ND4J's BLAS wrapper)
  * reproduces that setting, but it is process-wide: it changes the speed, and through LAPACK's thread-dependent
  * rounding the results, of every other computation in the process. Whether this option pays off without it depends
  * on the machine; measure before keeping it.
