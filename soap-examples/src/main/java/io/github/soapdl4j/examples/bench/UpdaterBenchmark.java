@@ -1,5 +1,6 @@
 package io.github.soapdl4j.examples.bench;
 
+import io.github.soapdl4j.ConcurrentRefresh;
 import io.github.soapdl4j.ParameterStats;
 import io.github.soapdl4j.Soap;
 import io.github.soapdl4j.SoapStats;
@@ -168,6 +169,9 @@ public final class UpdaterBenchmark implements Callable<Integer> {
                 + "refresh / regular | Adam median | Adam max |");
         line("|---|---|---|---|---|---|---|---|");
         row("MLP 784-512-512-10", BenchNetworks::mlp, false);
+        // The opt-in helper threads for a refresh's QR decompositions: what they buy, with no setting changed.
+        row("MLP 784-512-512-10, ConcurrentRefresh.threads(2)", BenchNetworks::mlp, false,
+                Soap.builder().concurrentRefresh(ConcurrentRefresh.threads(2)).build());
         row("CNN conv3x3(32)-conv3x3(64)-dense(128)", BenchNetworks::cnn, false);
         for (int w : widths) {
             row("dense " + w + "x" + w, u -> BenchNetworks.square(u, w), true);
@@ -214,7 +218,11 @@ public final class UpdaterBenchmark implements Callable<Integer> {
 
     /** @return SOAP's regular-step median */
     private double row(String name, Function<IUpdater, MultiLayerNetwork> build, boolean square) {
-        MultiLayerNetwork soapNet = build.apply(new Soap());
+        return row(name, build, square, new Soap());
+    }
+
+    private double row(String name, Function<IUpdater, MultiLayerNetwork> build, boolean square, Soap config) {
+        MultiLayerNetwork soapNet = build.apply(config);
         MultiLayerNetwork adamNet = build.apply(new Adam());
         java.util.Map<Optimizer, UpdaterTimer.Timings> timings = new java.util.EnumMap<>(Optimizer.class);
         for (Optimizer o : TimingConditions.order(List.of(Optimizer.SOAP, Optimizer.ADAM), rows++)) {
