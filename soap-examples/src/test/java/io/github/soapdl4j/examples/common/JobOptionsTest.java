@@ -65,16 +65,6 @@ class JobOptionsTest {
     }
 
     @Test
-    void outAndSeedsAreTaken() {
-        MnistExample job = new MnistExample();
-        CommandLine cl = new CommandLine(job);
-        cl.parseArgs("--out", "soap-examples/results/mnist", "--seeds", "4,5", "--optimizers", "adam");
-        assertEquals(new File("soap-examples/results/mnist"), cl.getCommandSpec().findOption("--out").getValue());
-        assertEquals(List.of(4L, 5L), cl.getCommandSpec().findOption("--seeds").getValue());
-        assertEquals(List.of(Optimizer.ADAM), cl.getCommandSpec().findOption("--optimizers").getValue());
-    }
-
-    @Test
     void defaultsAreThreeSeedsForEveryComparisonJob() {
         for (Supplier<Object> job : List.<Supplier<Object>>of(MnistExample::new, CharTransformerExample::new,
                 KerasFineTuneExample::new)) {

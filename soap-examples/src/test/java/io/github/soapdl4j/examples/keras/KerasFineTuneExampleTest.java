@@ -17,8 +17,6 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
 import picocli.CommandLine;
 
 import java.io.File;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.util.List;
 import java.util.Map;
 
@@ -98,16 +96,6 @@ class KerasFineTuneExampleTest {
         assertEquals(0.0, KerasFineTuneExample.maxAbsDiff(state, straight.getUpdater().getStateViewArray()),
                 "SOAP's state in the restored run differs from the uninterrupted one");
         assertNotEquals(0.0, state.norm2Number().doubleValue());
-    }
-
-    @Test
-    void helpNamesTheOptions() {
-        StringWriter help = new StringWriter();
-        new CommandLine(new KerasFineTuneExample()).usage(new PrintWriter(help));
-        for (String option : new String[] {"--model", "--freeze", "--checkpoint-at", "--soap-lr", "--seeds",
-                "--optimizers", "--out"}) {
-            assertTrue(help.toString().contains(option), option + " missing from " + help);
-        }
     }
 
     private static void assertNonEmpty(File f) {

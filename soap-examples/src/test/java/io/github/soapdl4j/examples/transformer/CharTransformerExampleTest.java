@@ -7,8 +7,6 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 import java.io.File;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.util.List;
 import java.util.Map;
 
@@ -55,16 +53,6 @@ class CharTransformerExampleTest {
         assertNotEquals(bySeed.get(1L).get(0).last().loss(), bySeed.get(2L).get(0).last().loss(),
                 "another seed, another initialization and batch order");
         assertNonEmpty(new File(out, "char-transformer-loss.png"));
-    }
-
-    @Test
-    void helpNamesTheOptions() {
-        StringWriter help = new StringWriter();
-        new CommandLine(new CharTransformerExample()).usage(new PrintWriter(help));
-        for (String option : List.of("--steps", "--batch", "--context", "--soap-lr", "--adam-lr", "--weight-decay",
-                "--optimizers", "--seeds", "--out", "--sweep", "--sweep-weight-decay", "--warmup-steps")) {
-            assertTrue(help.toString().contains(option), "--help lacks " + option);
-        }
     }
 
     @Test
