@@ -77,7 +77,7 @@ public final class ParameterStats {
             this.orthonormalityError = orthonormalityError;
         }
 
-        /** @return the step residue mod preconditionFrequency at which this basis is refreshed (0 unless staggered) */
+        /** @return the step residue mod preconditionFrequency at which this basis is refreshed (0 by default) */
         public int getRefreshPhase() {
             return refreshPhase;
         }

@@ -103,13 +103,22 @@ final class ParameterStep {
         // §3 step 1. Gp = project(G). Without factors the eigenbasis is the identity and G is used as it is.
         TensorView gp = g;
         if (rotated) {
+            // §3 step 8, basis part: the refresh that fell due on the previous call (t - 1), taken now, before G
+            // is projected. Nothing between the two points reads the bases, so a single run is the same either
+            // way; but state averaged across workers in between (ParallelWrapper, Spark) reaches every worker
+            // identical, so each computes the same new bases from it and their moments stay comparable.
+            boolean refreshDue = t > 1 && markDue(t - 1);
             if (!slot.basesIntact()) {
-                repairAveragedBases();
+                markAveragedBases();
+                refreshDue = true;
+            }
+            if (refreshDue) {
+                timedOrthogonalize();
             }
             ModeProducts.project(g, scratchA, scratchB, slot.basis);
             gp = scratchA;
         }
-        // §3 step 8, factor part (update preconditioner): GG_k only feeds the refresh below, so it is updated now,
+        // §3 step 8, factor part (update preconditioner): GG_k only feeds the next call's refresh, so it is updated now,
         // while G is still raw.
         updateFactors(g, 1 - hyper.factorDecay, hyper.factorDecay);
         // §3 steps 3-5. Adam in the eigenbasis, one fused native op: M and V updated in place, and Gp replaced by
@@ -130,10 +139,6 @@ final class ParameterStep {
             n.muli(step / (c * 1e-30 + rms));
         } else {
             n.muli(step / c);
-        }
-        // §3 step 8, basis part, and §4: orthogonalize the bases that are due.
-        if (rotated && markDue(t)) {
-            timedOrthogonalize();
         }
     }
 
@@ -161,16 +166,15 @@ final class ParameterStep {
      * average of different orthonormal matrices is not orthonormal (columns that differed are shorter than 1, zero
      * for opposite signs). The basis tag tells when that happened; every basis of the parameter is then treated as
      * a stale one and refreshed at once, exactly as on a refresh step, with M carried from the averaged basis into
-     * the new one.
+     * the new one. This marks every basis due and counts them.
      */
-    private void repairAveragedBases() {
+    private void markAveragedBases() {
         for (int k = 0; k < shape.rank(); k++) {
             due[k] = slot.factor[k] != null;
             if (due[k]) {
                 slot.increment(StateLayout.REPAIRED_BASES);
             }
         }
-        timedOrthogonalize();
     }
 
     private void timedOrthogonalize() {
@@ -188,9 +192,12 @@ final class ParameterStep {
         return slot;
     }
 
-    /** @return the refreshes basis {@code k} has had after {@code t} Adam steps */
+    /**
+     * @return the refreshes basis {@code k} has had after {@code t} Adam steps: those due on steps {@code 1..t-1}
+     * (the one due on step {@code t} runs at the start of the next call)
+     */
     long refreshes(int k, long t) {
-        return schedule.refreshesUpTo(t, phase[k]);
+        return t < 2 ? 0 : schedule.refreshesUpTo(t - 1, phase[k]);
     }
 
     /** @return the refresh phase of working dimension {@code k}, or -1 where it is not preconditioned */

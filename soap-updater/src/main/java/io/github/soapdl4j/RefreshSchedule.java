@@ -6,9 +6,9 @@ package io.github.soapdl4j;
  * staggered phases at bind time.
  *
  * <p>Factors are numbered across a block, in the order of its parameters and of their working dimensions. Basis
- * {@code i} is refreshed on the Adam steps {@code t >= 1} with {@code t mod frequency == phase(i)}: phase 0 for
- * every factor as in the reference, or, with staggered refreshes, consecutive phases from the one that bind chose
- * for the layer's first factor.
+ * {@code i} is refreshed after the Adam steps {@code t >= 1} with {@code t mod frequency == phase(i)}: one phase
+ * for every factor (0 as in the reference, or the configured one), or, with staggered refreshes, consecutive
+ * phases from the one that bind chose for the layer's first factor.
  */
 final class RefreshSchedule {
     private final int frequency;
@@ -18,7 +18,7 @@ final class RefreshSchedule {
     /**
      * @param frequency  steps between refreshes of one basis, at least 1
      * @param staggered  whether consecutive factors refresh on consecutive steps
-     * @param firstPhase with {@code staggered}, the phase of factor 0
+     * @param firstPhase the phase of factor 0 (of every factor unless {@code staggered})
      */
     RefreshSchedule(int frequency, boolean staggered, int firstPhase) {
         if (frequency < 1) {
@@ -35,7 +35,7 @@ final class RefreshSchedule {
 
     /** @return the step residue mod the frequency at which factor {@code factorIndex} is refreshed */
     int phase(int factorIndex) {
-        return staggered ? (firstPhase + factorIndex) % frequency : 0;
+        return staggered ? (firstPhase + factorIndex) % frequency : firstPhase;
     }
 
     /** @return whether a basis of phase {@code phase} is refreshed at Adam step {@code t >= 1} */
@@ -43,7 +43,7 @@ final class RefreshSchedule {
         return t % frequency == phase;
     }
 
-    /** @return how many of the Adam steps {@code 1..t} refreshed a basis of phase {@code phase} */
+    /** @return on how many of the Adam steps {@code 1..t} a refresh of a basis of phase {@code phase} fell due */
     long refreshesUpTo(long t, int phase) {
         if (phase == 0) {
             return t / frequency;

@@ -86,7 +86,10 @@ public class Soap implements IUpdater {
     private boolean correctBias = true;
     @JsonProperty
     private boolean staggerRefreshes = false;
-    /** With staggered refreshes: the phase {@link #bind} gave this layer's first factor. */
+    /**
+     * The residue of the Adam step mod preconditionFrequency after which bases are refreshed (0 as in the
+     * reference); with staggered refreshes, the phase {@link #bind} gave this layer's first factor.
+     */
     @JsonProperty
     private int refreshPhase = 0;
     /** The parameters this configuration updates, one run of a layer; null until {@link #bind} ran. */
@@ -273,7 +276,11 @@ public class Soap implements IUpdater {
         return copy;
     }
 
-    /** @return the phase {@link #bind} assigned to this layer's first factor (0 unless staggered) */
+    /**
+     * @return the residue of the Adam step mod {@code preconditionFrequency} after which the bases are refreshed
+     *         ({@link Builder#refreshPhase}); with staggered refreshes, the phase {@link #bind} assigned to this
+     *         layer's first factor
+     */
     public int getRefreshPhase() {
         return refreshPhase;
     }
@@ -347,9 +354,9 @@ public class Soap implements IUpdater {
      */
     void validate() {
         validateSettings();
-        if (refreshPhase < 0) {
-            throw new IllegalArgumentException("Soap refreshPhase must be >= 0; got " + refreshPhase + ". Soap.bind "
-                    + "assigns it: remove \"refreshPhase\" from the configuration JSON and call Soap.bind(net).");
+        if (refreshPhase < 0 || refreshPhase >= preconditionFrequency) {
+            throw new IllegalArgumentException("Soap refreshPhase must be in [0, preconditionFrequency = "
+                    + preconditionFrequency + "); got " + refreshPhase + ".");
         }
         if (layout != null) {
             validateLayout();
@@ -468,7 +475,8 @@ public class Soap implements IUpdater {
                 + ", maxPreconditionDim=" + maxPreconditionDim + ", mergeDims=" + mergeDims
                 + ", precondition1d=" + precondition1d + ", normalizeGradients=" + normalizeGradients
                 + ", correctBias=" + correctBias
-                + (staggerRefreshes ? ", staggerRefreshes, refreshPhase=" + refreshPhase : "")
+                + (staggerRefreshes ? ", staggerRefreshes" : "")
+                + (staggerRefreshes || refreshPhase != 0 ? ", refreshPhase=" + refreshPhase : "")
                 + ", layout=" + layout + ")";
     }
 
@@ -559,6 +567,20 @@ public class Soap implements IUpdater {
          */
         public Builder staggerRefreshes(boolean staggerRefreshes) {
             soap.staggerRefreshes = staggerRefreshes;
+            return this;
+        }
+
+        /**
+         * Refresh the bases after the Adam steps {@code t} with {@code t mod preconditionFrequency == phase};
+         * default 0, the reference's schedule. A refresh runs at the start of the step after the one it falls due
+         * on, so with parameter averaging every {@code k} steps, {@code k} dividing {@code preconditionFrequency},
+         * the phase that makes every refresh start from the averaged state keeps the workers' bases identical:
+         * {@code preconditionFrequency - 1} under Spark's {@code ParameterAveragingTrainingMaster}, 0 under
+         * {@code ParallelWrapper} (docs/distributed.md). Any other value than 0 shifts the schedule away from the
+         * reference's. Ignored with {@link #staggerRefreshes}, whose phases {@link Soap#bind} chooses.
+         */
+        public Builder refreshPhase(int phase) {
+            soap.refreshPhase = phase;
             return this;
         }
 

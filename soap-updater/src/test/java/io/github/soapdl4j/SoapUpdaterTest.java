@@ -97,7 +97,9 @@ class SoapUpdaterTest {
         }
         INDArray otherState = state.dup();
         GradientUpdater<?> other = soap.instantiate(otherState, false);
-        for (int i = 3; i < 5; i++) {
+        // The refresh due on step 2 runs at the start of step 3, on the state both still share; the one due on
+        // step 4 runs at the start of step 5, on each worker's own factors.
+        for (int i = 3; i < 6; i++) {
             u.applyUpdater(Nd4j.randn(DataType.DOUBLE, 15), i, 0);
             other.applyUpdater(Nd4j.randn(DataType.DOUBLE, 15).muli(-3), i, 0);
         }
@@ -109,12 +111,12 @@ class SoapUpdaterTest {
         assertTrue(!gram.equalsWithEps(Nd4j.eye(4).castTo(DataType.DOUBLE), 1e-6), "the average is not orthonormal");
 
         INDArray g = Nd4j.randn(DataType.DOUBLE, 15);
-        u.applyUpdater(g, 5, 0);
+        u.applyUpdater(g, 6, 0);
         assertTrue(q0.transpose().mmul(q0).equalsWithEps(Nd4j.eye(4).castTo(DataType.DOUBLE), 1e-10));
         assertEquals(2.0, state.getDouble(StateLayout.REPAIRED_BASES), "both of W's bases rebuilt");
         assertTrue(Double.isFinite(g.sumNumber().doubleValue()));
-        // Rebuilt bases carry a fresh tag: the next step does not rebuild them again.
-        u.applyUpdater(Nd4j.randn(DataType.DOUBLE, 15), 6, 0);
+        // Rebuilt bases carry a fresh tag: the next step (which refreshes them on schedule) does not count a repair.
+        u.applyUpdater(Nd4j.randn(DataType.DOUBLE, 15), 7, 0);
         assertEquals(2.0, state.getDouble(StateLayout.REPAIRED_BASES));
     }
 
@@ -138,13 +140,15 @@ class SoapUpdaterTest {
         INDArray state = Nd4j.create(DataType.FLOAT, stateLength(soap));
         GradientUpdater<?> u = soap.instantiate(state, true);
         u.applyUpdater(Nd4j.randn(DataType.FLOAT, 15), 0, 0);
-        // Poison W's second factor (3x3 GG_1 after Q_0): its refresh cannot produce a finite basis.
+        u.applyUpdater(Nd4j.randn(DataType.FLOAT, 15), 1, 0);
+        // Poison W's second factor (3x3 GG_1 after Q_0): the refresh due on step 1, which runs at the start of
+        // step 2, cannot produce a finite basis from it.
         long gg1 = StateLayout.HEADER + 24 + 2 * 16;
         INDArray q1 = Views.fOrder(state, gg1 + 9, 3, 3);
         INDArray q1Before = q1.dup();
         state.putScalar(gg1 + 4, Float.POSITIVE_INFINITY);
         INDArray g = Nd4j.randn(DataType.FLOAT, 15);
-        u.applyUpdater(g, 1, 0);
+        u.applyUpdater(g, 2, 0);
         assertEquals(1.0, state.getDouble(StateLayout.FAILED_DECOMPOSITIONS));
         assertTrue(Double.isFinite(q1.sumNumber().doubleValue()));
         assertTrue(q1.transpose().mmul(q1).equalsWithEps(Nd4j.eye(3).castTo(DataType.FLOAT), 1e-5));

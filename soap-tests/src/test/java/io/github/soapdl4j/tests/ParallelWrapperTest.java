@@ -9,7 +9,7 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.deeplearning4j.parallelism.ParallelWrapper;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.dataset.DataSet;
 
@@ -23,17 +23,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * SOAP under Deeplearning4j's {@link ParallelWrapper} with two workers, averaging the parameters every few steps
- * and the updater state too or not. Averaging the state blends the workers' eigenbases into matrices that are not
- * orthonormal; the updater must notice and rebuild them before using them, and training must end within 10% of
- * the held-out loss of one worker taking as many steps.
+ * and the updater state too or not. Refreshes run at the start of the step after the one they fall due on, so
+ * when the averaging frequency divides the refresh frequency every refresh starts from averaged state and the
+ * workers' bases never part; otherwise averaging blends different bases into matrices that are not orthonormal,
+ * which the updater must notice and rebuild before using them. Training must end within 3% of the held-out loss
+ * of one worker taking as many steps (10% when the bases part).
  */
 class ParallelWrapperTest {
     private static final int EPOCHS = 4;
     private static final int BATCHES = 60;
+    /** The refresh frequency of the runs (see {@link #soap()}). */
+    private static final int REFRESH = 5;
 
-    @ParameterizedTest(name = "averageUpdaters={0}")
-    @ValueSource(booleans = {true, false})
-    void twoWorkersTrainAsWellAsOne(boolean averageUpdaters) throws Exception {
+    @ParameterizedTest(name = "averageUpdaters={0}, averagingFrequency={1}")
+    @CsvSource({"true, 5", "true, 4", "false, 5"})
+    void twoWorkersTrainAsWellAsOne(boolean averageUpdaters, int averagingFrequency) throws Exception {
         DataSet test = DataSet.merge(TestNets.classification(10, 64, 77, DataType.FLOAT));
 
         MultiLayerNetwork single = TestNets.mlp(soap(), DataType.FLOAT);
@@ -56,7 +60,7 @@ class ParallelWrapperTest {
         try (ParallelWrapper wrapper = new ParallelWrapper.Builder<>(parallel)
                 .workers(2)
                 .prefetchBuffer(0)
-                .averagingFrequency(4)
+                .averagingFrequency(averagingFrequency)
                 .averageUpdaters(averageUpdaters)
                 .reportScoreAfterAveraging(false)
                 .build()) {
@@ -64,24 +68,30 @@ class ParallelWrapperTest {
             wrapper.fit(new ListDataSetIterator<>(epochs, 1));
         }
         double parallelLoss = parallel.score(test);
-        System.out.printf("ParallelWrapper averageUpdaters=%s: held-out loss %.4f, one worker %.4f, bases rebuilt %d,"
-                + " worst orthonormality error %.1e%n", averageUpdaters, parallelLoss, singleLoss,
-                StateInspector.repairs.get(), StateInspector.worstOrthonormalityError());
+        System.out.printf("ParallelWrapper averageUpdaters=%s averagingFrequency=%d: held-out loss %.4f, one worker "
+                + "%.4f (ratio %.3f), bases rebuilt %d, worst orthonormality error %.1e%n", averageUpdaters,
+                averagingFrequency, parallelLoss, singleLoss, parallelLoss / singleLoss, StateInspector.repairs.get(),
+                StateInspector.worstOrthonormalityError());
 
         assertEquals(2L * EPOCHS * BATCHES, StateInspector.steps.get(), "steps seen by the workers");
         assertEquals(0, StateInspector.nonFinite.get(), "worker steps that left non-finite state");
         assertTrue(StateInspector.worstOrthonormalityError() <= 1e-4,
                 "a basis after a worker's step is off by " + StateInspector.worstOrthonormalityError());
-        if (averageUpdaters) {
+        if (averageUpdaters && REFRESH % averagingFrequency == 0) {
+            assertEquals(0, StateInspector.repairs.get(), "the workers' bases parted between averagings");
+        } else if (averageUpdaters) {
             assertTrue(StateInspector.repairs.get() > 0, "averaged bases were rebuilt");
         }
         assertTrue(TestNets.allFinite(parallel.params()));
-        assertTrue(parallelLoss <= 1.1 * singleLoss,
+        // Workers whose bases part between averagings lose part of what averaged moments mean: measured ratios
+        // 0.96-1.03 with averaging every 4 steps (thread timing varies them), 0.82 with averaging every 5.
+        double allowed = !averageUpdaters || REFRESH % averagingFrequency == 0 ? 1.03 : 1.10;
+        assertTrue(parallelLoss <= allowed * singleLoss,
                 "two workers reached " + parallelLoss + ", one worker " + singleLoss);
     }
 
     private static Soap soap() {
-        return Soap.builder().learningRate(1e-2).preconditionFrequency(5).build();
+        return Soap.builder().learningRate(1e-2).preconditionFrequency(REFRESH).build();
     }
 
     /**

@@ -75,21 +75,7 @@ class SparkTrainingTest {
         double singleLoss = single.score(test);
         long singleDone = System.nanoTime();
 
-        ParameterAveragingTrainingMaster master = new ParameterAveragingTrainingMaster.Builder(BATCH)
-                .batchSizePerWorker(BATCH)
-                .averagingFrequency(AVERAGING_FREQUENCY)
-                .workerPrefetchNumBatches(0)
-                .saveUpdater(true)
-                // Direct: the minibatches as they are, without the default export to a temporary directory.
-                .rddTrainingApproach(RDDTrainingApproach.Direct)
-                .rngSeed(SEED)
-                .build();
-        SparkDl4jMultiLayer sparkNet = new SparkDl4jMultiLayer(sc, mlp(), master);
-        JavaRDD<DataSet> rdd = sc.parallelize(train, WORKERS);
-        for (int epoch = 0; epoch < EPOCHS; epoch++) {
-            sparkNet.fit(rdd);
-        }
-        MultiLayerNetwork net = sparkNet.getNetwork();
+        MultiLayerNetwork net = trainOnSpark(mlp(), train, AVERAGING_FREQUENCY);
         double sparkLoss = net.score(test);
         System.out.printf("Spark SOAP: test loss %.4f from %.4f; single worker %.4f (ratio %.3f); %.1f s single, "
                         + "%.1f s Spark%n", sparkLoss, initialLoss, singleLoss, sparkLoss / singleLoss,
@@ -128,6 +114,48 @@ class SparkTrainingTest {
             assertTrue(repairedAfter > repaired, "the averaged bases were used without repair");
         }
         assertTrue(TestNets.allFinite(TestNets.updaterState(net)), "updater state after a step");
+    }
+
+    /**
+     * With the averaging frequency dividing the refresh frequency and the refresh phase that Spark's averaging
+     * points call for ({@link Soap.Builder#refreshPhase}), every refresh starts from the state all workers share:
+     * the bases part only once, on the very first call (each worker's first bases come from its own gradient),
+     * and the averaged moments are in one basis.
+     */
+    @Test
+    void alignedRefreshesKeepTheWorkersBasesIdentical() {
+        List<DataSet> train = NoisyClassification.minibatches(TRAIN_BATCHES, BATCH, SEED);
+        int frequency = 8;
+        Soap aligned = Soap.builder().learningRate(3e-3).preconditionFrequency(frequency)
+                .refreshPhase(frequency - 1).build();
+        MultiLayerNetwork net = trainOnSpark(NoisyClassification.mlp(aligned, SEED), train, frequency / 2);
+
+        List<ParameterStats> stats = SoapStats.of(net);
+        for (ParameterStats p : stats) {
+            // Each preconditioned basis is rebuilt once, after the first averaging, and never again.
+            assertEquals(p.getFactors().size(), p.getRepairedBases(), p.toString());
+            assertEquals((long) EPOCHS * TRAIN_BATCHES / WORKERS - 1, p.getSteps(), p.toString());
+        }
+        assertTrue(maxOrthonormalityError(stats) < 1e-4, "the averaged bases are not the workers' common ones");
+        assertTrue(TestNets.allFinite(TestNets.updaterState(net)), "updater state");
+    }
+
+    private static MultiLayerNetwork trainOnSpark(MultiLayerNetwork net, List<DataSet> train, int averaging) {
+        ParameterAveragingTrainingMaster master = new ParameterAveragingTrainingMaster.Builder(BATCH)
+                .batchSizePerWorker(BATCH)
+                .averagingFrequency(averaging)
+                .workerPrefetchNumBatches(0)
+                .saveUpdater(true)
+                // Direct: the minibatches as they are, without the default export to a temporary directory.
+                .rddTrainingApproach(RDDTrainingApproach.Direct)
+                .rngSeed(SEED)
+                .build();
+        SparkDl4jMultiLayer sparkNet = new SparkDl4jMultiLayer(sc, net, master);
+        JavaRDD<DataSet> rdd = sc.parallelize(train, WORKERS);
+        for (int epoch = 0; epoch < EPOCHS; epoch++) {
+            sparkNet.fit(rdd);
+        }
+        return sparkNet.getNetwork();
     }
 
     private static double maxOrthonormalityError(List<ParameterStats> stats) {

@@ -215,7 +215,8 @@ public final class SparkExample implements Callable<Integer> {
     private MultiLayerNetwork network(Optimizer optimizer, long seed) {
         MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder()
                 .seed(seed)
-                .updater(optimizer.updater(options.learningRate(optimizer)))
+                .updater(optimizer == Optimizer.SOAP ? alignedSoap(options.learningRate(optimizer))
+                        : optimizer.updater(options.learningRate(optimizer)))
                 .weightInit(WeightInit.RELU)
                 .list()
                 .layer(new DenseLayer.Builder().nIn(784).nOut(hidden).activation(Activation.RELU).build())
@@ -225,6 +226,20 @@ public final class SparkExample implements Callable<Integer> {
         net.init();
         // Before Spark sees the network: the workers rebuild it from this (bound) configuration.
         return Soap.bind(net);
+    }
+
+    /**
+     * SOAP whose refreshes start from the state Spark has just averaged (docs/distributed.md): Spark averages
+     * after every worker's {@code averagingFrequency}-th call, that is after the Adam steps {@code t} with
+     * {@code t mod averagingFrequency == averagingFrequency - 1} (the first call takes no Adam step), and a
+     * refresh falling due after such a step runs at the start of the next split, on the averaged state. The same
+     * configuration serves the single-worker run.
+     */
+    private Soap alignedSoap(double learningRate) {
+        int frequency = Soap.DEFAULT_PRECONDITION_FREQUENCY;
+        return Soap.builder().learningRate(learningRate)
+                .refreshPhase(frequency % averagingFrequency == 0 ? frequency - 1 : 0)
+                .build();
     }
 
     /** @return the closing table: per seed and optimizer, final held-out loss and accuracy, single against Spark */
