@@ -18,6 +18,7 @@ final class BasisRefresh {
     private final TensorView scratchA;
     private final TensorView scratchB;
     private final ConcurrentRefresh threads;
+    private final Elementwise elementwise;
     private final QrBatch qr;
     /** Per mode, the new column order of a refresh in progress (null where unchanged); all null between calls. */
     private final int[][] order;
@@ -29,13 +30,14 @@ final class BasisRefresh {
      * @param threads        null to run the decompositions in turn on the calling thread
      */
     BasisRefresh(PreconditionedShape shape, ParameterSlot slot, Decompositions[] decompositions,
-                 TensorView scratchA, TensorView scratchB, ConcurrentRefresh threads) {
+                 TensorView scratchA, TensorView scratchB, Elementwise elementwise, ConcurrentRefresh threads) {
         this.shape = shape;
         this.slot = slot;
         this.decompositions = decompositions;
         this.scratchA = scratchA;
         this.scratchB = scratchB;
         this.threads = threads;
+        this.elementwise = elementwise;
         this.qr = new QrBatch(shape.rank());
         this.order = new int[shape.rank()][];
         this.single = new INDArray[shape.rank()];
@@ -80,13 +82,13 @@ final class BasisRefresh {
             if (!qr.succeeded(job++)) {
                 slot.increment(StateLayout.FAILED_DECOMPOSITIONS);
                 if (order[k] != null) {
-                    Nd4j.pullRows(slot.basis[k], next, 0, order[k]);
+                    elementwise.permuteColumns(slot.basis[k], next, order[k]);
                 } else {
-                    next.assign(slot.basis[k]);
+                    elementwise.copy(slot.basis[k], next);
                 }
             }
             carryMomentum(k, next);
-            slot.basis[k].assign(next);
+            elementwise.copy(next, slot.basis[k]);
             order[k] = null;
         }
         qr.clear();
@@ -108,10 +110,10 @@ final class BasisRefresh {
         int[] idx = descendingOrder(dec.columnDots(slot.basis[k], product));
         INDArray qrInput = dec.qrInput();
         if (isIdentity(idx)) {
-            qrInput.assign(product);
+            elementwise.copy(product, qrInput);
             return null;
         }
-        Nd4j.pullRows(product, qrInput, 0, idx);
+        elementwise.permuteColumns(product, qrInput, idx);
         permuteV(k, idx);
         return idx;
     }
@@ -124,26 +126,26 @@ final class BasisRefresh {
     private void carryMomentum(int k, INDArray next) {
         INDArray change = decompositions[k].product();
         Nd4j.gemm(next, slot.basis[k], change, true, false, 1.0, 0.0);
-        ModeProducts.multiplyMode(slot.m, k, change, scratchA, scratchB, single);
-        slot.m.flat().assign(scratchA.flat());
+        ModeProducts.multiplyMode(slot.m, k, change, scratchA, scratchB, single, elementwise);
+        elementwise.copy(scratchA.flat(), slot.m.flat());
     }
 
     /** Permutes V along working dimension {@code k}: {@code V[.., i, ..] = V[.., idx[i], ..]}. */
     private void permuteV(int k, int[] idx) {
         TensorView v = slot.v;
         int r = shape.rank();
-        scratchB.flat().assign(v.flat());
+        elementwise.copy(v.flat(), scratchB.flat());
         if (k == 0) {
-            Nd4j.pullRows(scratchB.front(0), v.front(0), 1, idx);
+            elementwise.permuteRows(scratchB.front(0), v.front(0), idx);
         } else if (k == r - 1) {
-            Nd4j.pullRows(scratchB.back(k), v.back(k), 0, idx);
+            elementwise.permuteColumns(scratchB.back(k), v.back(k), idx);
         } else {
             // [before, d, after]: each of the `after` slices is a column-major before x d matrix.
             long[] split = v.split(k).shape();
             long slice = split[0] * split[1];
             for (long j = 0; j < split[2]; j++) {
-                Nd4j.pullRows(Views.fOrder(scratchB.flat(), j * slice, split[0], split[1]),
-                        Views.fOrder(v.flat(), j * slice, split[0], split[1]), 0, idx);
+                elementwise.permuteColumns(Views.fOrder(scratchB.flat(), j * slice, split[0], split[1]),
+                        Views.fOrder(v.flat(), j * slice, split[0], split[1]), idx);
             }
         }
     }

@@ -32,6 +32,7 @@ final class Decompositions {
 
     private final int d;
     private final Lapack lapack;
+    private final Elementwise elementwise;
     private final INDArray work;
     private final INDArray r;
     private final INDArray eigenvalues;
@@ -46,8 +47,13 @@ final class Decompositions {
 
     /** @param lapack the LAPACK binding to call (ND4J's; tests pass one that fails) */
     Decompositions(int d, DataType type, Lapack lapack) {
+        this(d, type, lapack, Elementwise.forBackend());
+    }
+
+    Decompositions(int d, DataType type, Lapack lapack, Elementwise elementwise) {
         this.d = d;
         this.lapack = lapack;
+        this.elementwise = elementwise;
         this.work = Nd4j.createUninitialized(type, new long[] {d, d}, 'f');
         this.r = Nd4j.createUninitialized(type, new long[] {d, d}, 'f');
         this.eigenvalues = Nd4j.createUninitialized(type, new long[] {d}, 'f');
@@ -63,9 +69,9 @@ final class Decompositions {
      * @return false, leaving {@code basis} untouched, if LAPACK failed or returned non-finite values
      */
     boolean eigenvectorsDescending(INDArray factor, INDArray basis) {
-        work.assign(factor);
+        elementwise.copy(factor, work);
         if (symmetricEigen()) {
-            Nd4j.pullRows(work, basis, 0, reversed);
+            elementwise.permuteColumns(work, basis, reversed);
             canonicalSigns(basis);
             return true;
         }
@@ -80,7 +86,7 @@ final class Decompositions {
      * @return false if LAPACK failed or returned non-finite values; {@link #result()} is then undefined
      */
     boolean orthonormalFactor(INDArray a) {
-        work.assign(a);
+        elementwise.copy(a, work);
         if (qrInPlace()) {
             return true;
         }
@@ -130,7 +136,7 @@ final class Decompositions {
         } catch (RuntimeException | BlasException e) {
             return false;
         }
-        return allFinite(work) && allFinite(eigenvalues);
+        return elementwise.allFinite(work) && elementwise.allFinite(eigenvalues);
     }
 
     /** geqrf + orgqr on {@code work}: its orthonormal factor replaces it. */
@@ -151,7 +157,7 @@ final class Decompositions {
         } catch (RuntimeException | BlasException e) {
             return false;
         }
-        return allFinite(work);
+        return elementwise.allFinite(work);
     }
 
     /** @return whether a float64 retry exists for this instance (only float32 ones have one), creating it */
@@ -160,7 +166,7 @@ final class Decompositions {
             return false;
         }
         if (doublePrecision == null) {
-            doublePrecision = new Decompositions(d, DataType.DOUBLE, lapack);
+            doublePrecision = new Decompositions(d, DataType.DOUBLE, lapack, elementwise);
         }
         return true;
     }
@@ -170,9 +176,7 @@ final class Decompositions {
      *         is the eigenvalues of {@code GG} estimated in the basis {@code q}
      */
     double[] columnDots(INDArray q, INDArray p) {
-        // One reduction over both matrices, instead of an element-wise product and a column sum.
-        Nd4j.exec(new Dot(q, p, eigenvalues, 0));
-        return eigenvalues.toDoubleVector();
+        return elementwise.columnDots(q, p);
     }
 
     /** @return a {@code d x d} column-major buffer for the caller to build a QR input in */
@@ -185,8 +189,4 @@ final class Decompositions {
         return r;
     }
 
-    static boolean allFinite(INDArray a) {
-        double s = a.sumNumber().doubleValue();
-        return !Double.isNaN(s) && !Double.isInfinite(s) && a.amaxNumber().doubleValue() < Double.POSITIVE_INFINITY;
-    }
 }

@@ -15,16 +15,16 @@ final class ModeProducts {
      * {@code dst = project(src)}: every preconditioned mode {@code k} multiplied by {@code Q_k^T}, the gradient
      * taken into the eigenbasis (docs/algorithm.md §3 step 1). {@code src} is not written.
      */
-    static void project(TensorView src, TensorView dst, TensorView tmp, INDArray[] bases) {
-        rotate(src, dst, tmp, bases, false);
+    static void project(TensorView src, TensorView dst, TensorView tmp, INDArray[] bases, Elementwise ew) {
+        rotate(src, dst, tmp, bases, false, ew);
     }
 
     /**
      * {@code dst = projectBack(src)}: every preconditioned mode {@code k} multiplied by {@code Q_k}, the update
      * taken back to the parameter's space (docs/algorithm.md §3 step 5). {@code src} is not written.
      */
-    static void projectBack(TensorView src, TensorView dst, TensorView tmp, INDArray[] bases) {
-        rotate(src, dst, tmp, bases, true);
+    static void projectBack(TensorView src, TensorView dst, TensorView tmp, INDArray[] bases, Elementwise ew) {
+        rotate(src, dst, tmp, bases, true, ew);
     }
 
     /**
@@ -33,7 +33,8 @@ final class ModeProducts {
      * after all of them the order is the original one; the intermediate results alternate between {@code tmp} and
      * {@code dst} so that the last one lands in {@code dst}.
      */
-    static void rotate(TensorView src, TensorView dst, TensorView tmp, INDArray[] matrices, boolean back) {
+    static void rotate(TensorView src, TensorView dst, TensorView tmp, INDArray[] matrices, boolean back,
+                       Elementwise ew) {
         int r = src.rank();
         TensorView in = src;
         for (int i = 0; i < r; i++) {
@@ -41,7 +42,8 @@ final class ModeProducts {
             if (matrices[i] != null) {
                 Nd4j.gemm(in.front(i), matrices[i], out.back(i), true, back, 1.0, 0.0);
             } else {
-                out.back(i).assign(in.front(i).transpose());
+                int d = src.dim(i);
+                ew.swapLeadingDimensions(in.flat(), out.flat(), d, src.length() / d, 1);
             }
             in = out;
         }
@@ -53,7 +55,8 @@ final class ModeProducts {
      * rotation with the other modes passed through, using {@code tmp} and {@code single} (an all-null array of
      * one matrix per mode, left all-null again).
      */
-    static void multiplyMode(TensorView x, int k, INDArray c, TensorView out, TensorView tmp, INDArray[] single) {
+    static void multiplyMode(TensorView x, int k, INDArray c, TensorView out, TensorView tmp, INDArray[] single,
+                             Elementwise ew) {
         int r = x.rank();
         if (k == 0) {
             Nd4j.gemm(c, x.front(0), out.front(0), false, false, 1.0, 0.0);
@@ -62,7 +65,7 @@ final class ModeProducts {
             Nd4j.gemm(x.back(k), c, out.back(k), false, true, 1.0, 0.0);
         } else {
             single[k] = c;
-            rotate(x, out, tmp, single, true);
+            rotate(x, out, tmp, single, true, ew);
             single[k] = null;
         }
     }
@@ -72,14 +75,16 @@ final class ModeProducts {
      * {@code g}: the update of the Kronecker factor {@code GG_k} (docs/algorithm.md §3 step 8). A middle mode is
      * first copied to the front in {@code tmp}.
      */
-    static void accumulateFactor(TensorView g, int k, INDArray factor, double alpha, double beta, TensorView tmp) {
+    static void accumulateFactor(TensorView g, int k, INDArray factor, double alpha, double beta, TensorView tmp,
+                                 Elementwise ew) {
         int r = g.rank();
         if (k == 0) {
             Nd4j.gemm(g.front(0), g.front(0), factor, false, true, alpha, beta);
         } else if (k == r - 1) {
             Nd4j.gemm(g.back(k), g.back(k), factor, true, false, alpha, beta);
         } else {
-            tmp.modeFirst(k).assign(g.split(k).permute(1, 0, 2));
+            long[] split = g.split(k).shape();
+            ew.swapLeadingDimensions(g.flat(), tmp.flat(), split[0], split[1], split[2]);
             Nd4j.gemm(tmp.front(k), tmp.front(k), factor, false, true, alpha, beta);
         }
     }

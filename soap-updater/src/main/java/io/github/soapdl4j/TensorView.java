@@ -20,6 +20,9 @@ final class TensorView {
     private final INDArray[] back;
     private final INDArray[] split;
     private final INDArray[] modeFirst;
+    /** {@link #host()}, once resolved. */
+    private HostMemory host;
+    private boolean hostResolved;
 
     /** @param flat a contiguous vector holding {@code shape.length()} elements from its start */
     TensorView(INDArray flat, PreconditionedShape shape) {
@@ -39,6 +42,16 @@ final class TensorView {
     /** @return the number of working dimensions */
     int rank() {
         return shape.rank();
+    }
+
+    /** @return the size of working dimension {@code i} */
+    int dim(int i) {
+        return shape.dim(i);
+    }
+
+    /** @return the number of elements */
+    int length() {
+        return shape.length();
     }
 
     /** @return the tensor as a contiguous vector */
@@ -92,6 +105,15 @@ final class TensorView {
             modeFirst[i] = Views.fOrder(flat, 0, d, before, shape.length() / before / d);
         }
         return modeFirst[i];
+    }
+
+    /** @return the memory of {@link #flat()} as Java addresses it, or null where it cannot ({@link HostMemory#of}) */
+    HostMemory host() {
+        if (!hostResolved) {
+            host = HostMemory.of(flat);
+            hostResolved = true;
+        }
+        return host;
     }
 
     /** @return whether this view still reads {@code array}'s memory (same buffer, same offset) */

@@ -23,11 +23,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * SOAP under Deeplearning4j's {@link ParallelWrapper} with two workers, averaging the parameters every few steps
- * and the updater state too or not. Refreshes run at the start of the step after the one they fall due on, so
- * when the averaging frequency divides the refresh frequency every refresh starts from averaged state and the
- * workers' bases never part; otherwise averaging blends different bases into matrices that are not orthonormal,
- * which the updater must notice and rebuild before using them. Training must end within 3% of the held-out loss
- * of one worker taking as many steps (10% when the bases part).
+ * and the updater state too or not. Refreshes run at the start of the step after the one they fall due on, so a
+ * refresh that follows an averaging starts from the averaged state and the workers' bases stay the same; where
+ * the workers refresh between averagings, averaging blends different bases into matrices that are not
+ * orthonormal, which the updater must notice and rebuild before using them. Averaging every step, training must
+ * end within 3% of the held-out loss of one worker taking as many steps (10% where the bases may part).
  */
 class ParallelWrapperTest {
     private static final int EPOCHS = 4;
@@ -36,7 +36,7 @@ class ParallelWrapperTest {
     private static final int REFRESH = 5;
 
     @ParameterizedTest(name = "averageUpdaters={0}, averagingFrequency={1}")
-    @CsvSource({"true, 5", "true, 4", "false, 5"})
+    @CsvSource({"true, 1", "true, 5", "true, 4", "false, 5"})
     void twoWorkersTrainAsWellAsOne(boolean averageUpdaters, int averagingFrequency) throws Exception {
         DataSet test = DataSet.merge(TestNets.classification(10, 64, 77, DataType.FLOAT));
 
@@ -77,15 +77,19 @@ class ParallelWrapperTest {
         assertEquals(0, StateInspector.nonFinite.get(), "worker steps that left non-finite state");
         assertTrue(StateInspector.worstOrthonormalityError() <= 1e-4,
                 "a basis after a worker's step is off by " + StateInspector.worstOrthonormalityError());
-        if (averageUpdaters && REFRESH % averagingFrequency == 0) {
-            assertEquals(0, StateInspector.repairs.get(), "the workers' bases parted between averagings");
-        } else if (averageUpdaters) {
+        if (averageUpdaters && averagingFrequency == 1) {
+            // Averaged after every step, the workers part only on their first bases (each from its own first
+            // gradient), rebuilt once after the first averaging: 2 factors in each of the 3 weight matrices.
+            assertEquals(6, StateInspector.repairs.get(), "bases rebuilt other than the first ones");
+        } else if (averageUpdaters && REFRESH % averagingFrequency != 0) {
             assertTrue(StateInspector.repairs.get() > 0, "averaged bases were rebuilt");
         }
         assertTrue(TestNets.allFinite(parallel.params()));
-        // Workers whose bases part between averagings lose part of what averaged moments mean: measured ratios
-        // 0.96-1.03 with averaging every 4 steps (thread timing varies them), 0.82 with averaging every 5.
-        double allowed = !averageUpdaters || REFRESH % averagingFrequency == 0 ? 1.03 : 1.10;
+        // Measured: 0.82-0.83 averaging every step or without averaged state; every 5 steps 0.82 when every
+        // refresh starts from averaged state and 1.03 when the refreshes fall one step after the averagings
+        // (ParallelWrapper's averaging points relative to the workers' calls differed between runs, so this
+        // test does not rely on them); every 4 steps, where the bases part, 0.96-1.03.
+        double allowed = !averageUpdaters || averagingFrequency == 1 ? 1.03 : 1.10;
         assertTrue(parallelLoss <= allowed * singleLoss,
                 "two workers reached " + parallelLoss + ", one worker " + singleLoss);
     }

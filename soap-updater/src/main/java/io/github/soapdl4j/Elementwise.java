@@ -1,0 +1,58 @@
+package io.github.soapdl4j;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The element-wise arithmetic of a SOAP step (Adam in the eigenbasis, scaling, copies and permutations of the
+ * refresh), apart from the GEMMs and decompositions. Two implementations compute the same values:
+ * {@link HostElementwise}, loops on the calling thread over the arrays' memory, for the CPU backend, and
+ * {@link Nd4jElementwise}, ND4J ops, for any backend. Matrices are column-major and contiguous, vectors
+ * contiguous.
+ */
+interface Elementwise {
+
+    /** @return the implementation for the ND4J backend in use: host loops on a CPU backend, ND4J ops otherwise */
+    static Elementwise forBackend() {
+        return Nd4j.getEnvironment().isCPU() ? new HostElementwise() : new Nd4jElementwise();
+    }
+
+    /**
+     * Adam in the eigenbasis (docs/algorithm.md §3 steps 3 and 5, without the step size): {@code M = b1 M + (1 -
+     * b1) Gp}, {@code V = b2 V + (1 - b2) Gp^2}, then {@code Gp = c M / (sqrt(V) + eps)}.
+     *
+     * @param c {@code sqrt(1 - b2^t) / (1 - b1^t)} for Adam step {@code t}
+     */
+    void adam(TensorView gp, TensorView m, TensorView v, double b1, double b2, double eps, double c, long t);
+
+    /** {@code x = s * x} */
+    void scale(TensorView x, double s);
+
+    /** @return the sum of the squares of {@code x}'s elements */
+    double sumOfSquares(TensorView x);
+
+    /** {@code x = 0} */
+    void zero(TensorView x);
+
+    /** {@code dst = src} for two contiguous arrays of the same length and data type */
+    void copy(INDArray src, INDArray dst);
+
+    /** {@code dst[:, i] = src[:, idx[i]]} for two column-major matrices of the same shape */
+    void permuteColumns(INDArray src, INDArray dst, int[] idx);
+
+    /** {@code dst[i, :] = src[idx[i], :]} for two column-major matrices of the same shape */
+    void permuteRows(INDArray src, INDArray dst, int[] idx);
+
+    /**
+     * Swaps the first two dimensions: {@code dst[j, i, l] = src[i, j, l]}, with {@code src} the column-major
+     * {@code a x b x c} tensor over the first {@code a b c} elements of the vector {@code src}, {@code dst} the
+     * column-major {@code b x a x c} one over those of {@code dst} ({@code c = 1}: a transpose).
+     */
+    void swapLeadingDimensions(INDArray src, INDArray dst, long a, long b, long c);
+
+    /** @return {@code diag(q^T p)} for two column-major square matrices of the same size */
+    double[] columnDots(INDArray q, INDArray p);
+
+    /** @return whether every element of the contiguous array {@code a} is finite */
+    boolean allFinite(INDArray a);
+}

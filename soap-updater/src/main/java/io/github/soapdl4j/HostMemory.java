@@ -1,0 +1,75 @@
+package io.github.soapdl4j;
+
+import org.nd4j.linalg.api.buffer.DataBuffer;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
+
+/**
+ * The memory of a contiguous float32 or float64 array on a CPU backend, addressed from Java without copying:
+ * element {@code i} of the array is element {@code base + i} of {@link #floats} or {@link #doubles} (the one of
+ * its data type; the other is null).
+ */
+final class HostMemory {
+    final FloatBuffer floats;
+    final DoubleBuffer doubles;
+    final int base;
+    final int length;
+
+    private HostMemory(FloatBuffer floats, DoubleBuffer doubles, int base, int length) {
+        this.floats = floats;
+        this.doubles = doubles;
+        this.base = base;
+        this.length = length;
+    }
+
+    /**
+     * @param a a contiguous array (a vector, or a column-major matrix over a contiguous stretch) on a CPU backend
+     * @return its memory, or null where Java cannot address it: another data type, or memory beyond the 2 GiB
+     *         that one NIO buffer spans
+     */
+    static HostMemory of(INDArray a) {
+        DataType type = a.dataType();
+        if (type != DataType.FLOAT && type != DataType.DOUBLE) {
+            return null;
+        }
+        // A view's data buffer starts where its root buffer does, and the array's offset counts from there.
+        DataBuffer data = a.data();
+        long end = a.offset() + a.length();
+        if (end > Integer.MAX_VALUE / data.getElementSize() || data.pointer() == null
+                || data.pointer().position() != 0) {
+            return null;
+        }
+        ByteBuffer raw;
+        try {
+            raw = data.asNio();
+        } catch (RuntimeException e) {
+            return null;
+        }
+        if (raw == null || (long) raw.capacity() < end * data.getElementSize()) {
+            return null;
+        }
+        raw.order(ByteOrder.nativeOrder());
+        int base = (int) a.offset();
+        int length = (int) a.length();
+        return type == DataType.FLOAT
+                ? new HostMemory(raw.asFloatBuffer(), null, base, length)
+                : new HostMemory(null, raw.asDoubleBuffer(), base, length);
+    }
+
+    double get(int i) {
+        return floats != null ? floats.get(base + i) : doubles.get(base + i);
+    }
+
+    void set(int i, double x) {
+        if (floats != null) {
+            floats.put(base + i, (float) x);
+        } else {
+            doubles.put(base + i, x);
+        }
+    }
+}

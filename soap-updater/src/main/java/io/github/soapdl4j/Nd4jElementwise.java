@@ -1,0 +1,72 @@
+package io.github.soapdl4j;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.reduce3.Dot;
+import org.nd4j.linalg.api.ops.impl.updaters.AdamUpdater;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * {@link Elementwise} as ND4J ops, for backends whose memory the JVM cannot address directly (CUDA). Each call is
+ * one or two op launches; on a CPU backend {@link HostElementwise} is faster (see there).
+ */
+final class Nd4jElementwise implements Elementwise {
+
+    @Override
+    public void adam(TensorView gp, TensorView m, TensorView v, double b1, double b2, double eps, double c, long t) {
+        // ND4J's fused updater: M and V in place, Gp replaced by c(t) M / (sqrt(V) + eps) with the op's own
+        // c(t) for iteration t - 1, which is the c the caller passes.
+        Nd4j.exec(new AdamUpdater(gp.flat(), v.flat(), m.flat(), 1.0, b1, b2, eps,
+                (int) Math.min(t - 1, Integer.MAX_VALUE - 1)));
+    }
+
+    @Override
+    public void scale(TensorView x, double s) {
+        x.flat().muli(s);
+    }
+
+    @Override
+    public double sumOfSquares(TensorView x) {
+        double norm = x.flat().norm2Number().doubleValue();
+        return norm * norm;
+    }
+
+    @Override
+    public void zero(TensorView x) {
+        x.flat().assign(0);
+    }
+
+    @Override
+    public void copy(INDArray src, INDArray dst) {
+        dst.assign(src);
+    }
+
+    @Override
+    public void permuteColumns(INDArray src, INDArray dst, int[] idx) {
+        // With 'f' order the tensors along dimension 0 are the columns.
+        Nd4j.pullRows(src, dst, 0, idx);
+    }
+
+    @Override
+    public void permuteRows(INDArray src, INDArray dst, int[] idx) {
+        Nd4j.pullRows(src, dst, 1, idx);
+    }
+
+    @Override
+    public void swapLeadingDimensions(INDArray src, INDArray dst, long a, long b, long c) {
+        Views.fOrder(dst, 0, b, a, c).assign(Views.fOrder(src, 0, a, b, c).permute(1, 0, 2));
+    }
+
+    @Override
+    public double[] columnDots(INDArray q, INDArray p) {
+        // One reduction over both matrices, instead of an element-wise product and a column sum.
+        INDArray out = Nd4j.createUninitialized(q.dataType(), q.columns());
+        Nd4j.exec(new Dot(q, p, out, 0));
+        return out.toDoubleVector();
+    }
+
+    @Override
+    public boolean allFinite(INDArray a) {
+        double s = a.sumNumber().doubleValue();
+        return !Double.isNaN(s) && !Double.isInfinite(s) && a.amaxNumber().doubleValue() < Double.POSITIVE_INFINITY;
+    }
+}

@@ -1,0 +1,136 @@
+package io.github.soapdl4j;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The host loops compute what the ND4J ops compute, on views at nonzero offsets of larger arrays, as the updater
+ * uses them (its slots are views of Deeplearning4j's state array, its gradients views of the flat gradient).
+ */
+class ElementwiseTest {
+    private static final HostElementwise HOST = new HostElementwise();
+    private static final Nd4jElementwise ND4J = new Nd4jElementwise();
+    /** A 3 x 4 x 5 tensor: every operation below is exercised with more than one index of every kind. */
+    private static final PreconditionedShape SHAPE = PreconditionedShape.of(
+            new ParamLayout("W", new long[] {3, 4, 5}, 'f'), 10000, false, false);
+
+    enum Type {
+        FLOAT(DataType.FLOAT, 1e-6), DOUBLE(DataType.DOUBLE, 1e-14);
+
+        final DataType type;
+        final double tolerance;
+
+        Type(DataType type, double tolerance) {
+            this.type = type;
+            this.tolerance = tolerance;
+        }
+    }
+
+    /** @return a view of {@code length} random values, 7 elements into a larger random array */
+    private static INDArray view(DataType type, long length, long seed) {
+        Nd4j.getRandom().setSeed(seed);
+        INDArray backing = Nd4j.rand(type, length + 11);
+        return Views.fOrder(backing, 7, length);
+    }
+
+    private static TensorView tensor(DataType type, long seed) {
+        return new TensorView(view(type, SHAPE.length(), seed), SHAPE);
+    }
+
+    private static void assertClose(INDArray expected, INDArray actual, double tolerance, String what) {
+        double scale = Math.max(1, expected.amaxNumber().doubleValue());
+        assertTrue(expected.distance1(actual) <= tolerance * scale * expected.length(),
+                what + ": host loops differ from ND4J ops by " + expected.distance1(actual));
+    }
+
+    @ParameterizedTest
+    @EnumSource(Type.class)
+    void hostMemoryAddressesViews(Type t) {
+        INDArray v = view(t.type, 20, 1);
+        HostMemory h = HostMemory.of(v);
+        assertNotNull(h);
+        for (int i = 0; i < 20; i++) {
+            assertEquals(v.getDouble(i), h.get(i), 0.0);
+        }
+        h.set(19, 42.0);
+        assertEquals(42.0, v.getDouble(19), 0.0);
+        assertEquals(null, HostMemory.of(Nd4j.rand(DataType.HALF, 4)), "half precision is not addressed");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Type.class)
+    void adamScaleAndNormsMatch(Type t) {
+        TensorView[] host = {tensor(t.type, 1), tensor(t.type, 2), tensor(t.type, 3)};
+        TensorView[] ops = {tensor(t.type, 1), tensor(t.type, 2), tensor(t.type, 3)};
+        for (long step = 1; step <= 3; step++) {
+            double c = Math.sqrt(1 - Math.pow(0.99, step)) / (1 - Math.pow(0.9, step));
+            HOST.adam(host[0], host[1], host[2], 0.9, 0.99, 1e-8, c, step);
+            ND4J.adam(ops[0], ops[1], ops[2], 0.9, 0.99, 1e-8, c, step);
+            for (int i = 0; i < 3; i++) {
+                assertClose(ops[i].flat(), host[i].flat(), t.tolerance, "adam, array " + i + ", step " + step);
+            }
+        }
+        HOST.scale(host[0], -0.25);
+        ND4J.scale(ops[0], -0.25);
+        assertClose(ops[0].flat(), host[0].flat(), t.tolerance, "scale");
+        assertEquals(ND4J.sumOfSquares(ops[0]), HOST.sumOfSquares(host[0]), t.tolerance * SHAPE.length());
+        HOST.zero(host[0]);
+        assertEquals(0.0, host[0].flat().amaxNumber().doubleValue(), 0.0);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Type.class)
+    void copiesAndPermutationsMatch(Type t) {
+        int[] idx = {2, 0, 3, 1};
+        INDArray src = Views.fOrder(view(t.type, 12, 4), 0, 3, 4);
+        for (boolean columns : List.of(true, false)) {
+            int[] order = columns ? idx : new int[] {1, 2, 0};
+            INDArray host = Views.fOrder(view(t.type, 12, 5), 0, 3, 4);
+            INDArray ops = host.dup('f');
+            if (columns) {
+                HOST.permuteColumns(src, host, order);
+                ND4J.permuteColumns(src, ops, order);
+            } else {
+                HOST.permuteRows(src, host, order);
+                ND4J.permuteRows(src, ops, order);
+            }
+            assertEquals(ops, host, columns ? "columns" : "rows");
+        }
+        INDArray dst = view(t.type, 60, 6);
+        INDArray expected = view(t.type, 60, 6);
+        INDArray from = view(t.type, 60, 7);
+        HOST.swapLeadingDimensions(from, dst, 3, 4, 5);
+        ND4J.swapLeadingDimensions(from, expected, 3, 4, 5);
+        assertEquals(expected, dst, "swap of the leading dimensions");
+        assertEquals(from.getDouble(1 + 3 * 2 + 12 * 4), dst.getDouble(2 + 4 * 1 + 12 * 4), 0.0, "[1,2,4] -> [2,1,4]");
+        HOST.copy(from, dst);
+        assertEquals(from, dst, "copy");
+
+        INDArray q = Views.fOrder(view(t.type, 16, 8), 0, 4, 4);
+        INDArray p = Views.fOrder(view(t.type, 16, 9), 0, 4, 4);
+        assertArrayEquals(ND4J.columnDots(q, p), HOST.columnDots(q, p), t.tolerance * 4);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Type.class)
+    void finitenessIsChecked(Type t) {
+        INDArray a = view(t.type, 10, 10);
+        assertTrue(HOST.allFinite(a));
+        a.putScalar(9, Double.NaN);
+        assertFalse(HOST.allFinite(a));
+        a.putScalar(9, Double.NEGATIVE_INFINITY);
+        assertFalse(HOST.allFinite(a));
+        assertFalse(ND4J.allFinite(a));
+    }
+}
