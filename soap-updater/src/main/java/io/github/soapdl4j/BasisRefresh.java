@@ -18,7 +18,7 @@ final class BasisRefresh {
     private final TensorView scratchA;
     private final TensorView scratchB;
     private final ConcurrentRefresh threads;
-    private final Elementwise elementwise;
+    private final Kernels kernels;
     private final QrBatch qr;
     /** Per mode, the new column order of a refresh in progress (null where unchanged); all null between calls. */
     private final int[][] order;
@@ -30,14 +30,14 @@ final class BasisRefresh {
      * @param threads        null to run the decompositions in turn on the calling thread
      */
     BasisRefresh(PreconditionedShape shape, ParameterSlot slot, Decompositions[] decompositions,
-                 TensorView scratchA, TensorView scratchB, Elementwise elementwise, ConcurrentRefresh threads) {
+                 TensorView scratchA, TensorView scratchB, Kernels kernels, ConcurrentRefresh threads) {
         this.shape = shape;
         this.slot = slot;
         this.decompositions = decompositions;
         this.scratchA = scratchA;
         this.scratchB = scratchB;
         this.threads = threads;
-        this.elementwise = elementwise;
+        this.kernels = kernels;
         this.qr = new QrBatch(shape.rank());
         this.order = new int[shape.rank()][];
         this.single = new INDArray[shape.rank()];
@@ -82,13 +82,13 @@ final class BasisRefresh {
             if (!qr.succeeded(job++)) {
                 slot.increment(StateLayout.FAILED_DECOMPOSITIONS);
                 if (order[k] != null) {
-                    elementwise.permuteColumns(slot.basis[k], next, order[k]);
+                    kernels.permuteColumns(slot.basis[k], next, order[k]);
                 } else {
-                    elementwise.copy(slot.basis[k], next);
+                    kernels.copy(slot.basis[k], next);
                 }
             }
             carryMomentum(k, next);
-            elementwise.copy(next, slot.basis[k]);
+            kernels.copy(next, slot.basis[k]);
             order[k] = null;
         }
         qr.clear();
@@ -106,14 +106,14 @@ final class BasisRefresh {
     private int[] powerIteration(int k) {
         Decompositions dec = decompositions[k];
         INDArray product = dec.product();
-        Nd4j.gemm(slot.factor[k], slot.basis[k], product, false, false, 1.0, 0.0);
+        kernels.gemm(slot.factor[k], slot.basis[k], product, false, false, 1.0, 0.0);
         int[] idx = descendingOrder(dec.columnDots(slot.basis[k], product));
         INDArray qrInput = dec.qrInput();
         if (isIdentity(idx)) {
-            elementwise.copy(product, qrInput);
+            kernels.copy(product, qrInput);
             return null;
         }
-        elementwise.permuteColumns(product, qrInput, idx);
+        kernels.permuteColumns(product, qrInput, idx);
         permuteV(k, idx);
         return idx;
     }
@@ -125,26 +125,26 @@ final class BasisRefresh {
      */
     private void carryMomentum(int k, INDArray next) {
         INDArray change = decompositions[k].product();
-        Nd4j.gemm(next, slot.basis[k], change, true, false, 1.0, 0.0);
-        ModeProducts.multiplyMode(slot.m, k, change, scratchA, scratchB, single, elementwise);
-        elementwise.copy(scratchA.flat(), slot.m.flat());
+        kernels.gemm(next, slot.basis[k], change, true, false, 1.0, 0.0);
+        ModeProducts.multiplyMode(slot.m, k, change, scratchA, scratchB, single, kernels);
+        kernels.copy(scratchA.flat(), slot.m.flat());
     }
 
     /** Permutes V along working dimension {@code k}: {@code V[.., i, ..] = V[.., idx[i], ..]}. */
     private void permuteV(int k, int[] idx) {
         TensorView v = slot.v;
         int r = shape.rank();
-        elementwise.copy(v.flat(), scratchB.flat());
+        kernels.copy(v.flat(), scratchB.flat());
         if (k == 0) {
-            elementwise.permuteRows(scratchB.front(0), v.front(0), idx);
+            kernels.permuteRows(scratchB.front(0), v.front(0), idx);
         } else if (k == r - 1) {
-            elementwise.permuteColumns(scratchB.back(k), v.back(k), idx);
+            kernels.permuteColumns(scratchB.back(k), v.back(k), idx);
         } else {
             // [before, d, after]: each of the `after` slices is a column-major before x d matrix.
             long[] split = v.split(k).shape();
             long slice = split[0] * split[1];
             for (long j = 0; j < split[2]; j++) {
-                elementwise.permuteColumns(Views.fOrder(scratchB.flat(), j * slice, split[0], split[1]),
+                kernels.permuteColumns(Views.fOrder(scratchB.flat(), j * slice, split[0], split[1]),
                         Views.fOrder(v.flat(), j * slice, split[0], split[1]), idx);
             }
         }

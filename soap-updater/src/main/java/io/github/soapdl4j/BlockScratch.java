@@ -18,7 +18,7 @@ final class BlockScratch {
     private final DataType type;
     private final INDArray a;
     private final INDArray b;
-    private final Elementwise elementwise;
+    private final Kernels kernels;
     /** Decomposition buffer sets by matrix size: the n-th set of a size serves the n-th factor of that size. */
     private final Map<Integer, List<Decompositions>> decompositions = new HashMap<>();
 
@@ -27,12 +27,12 @@ final class BlockScratch {
         this.type = type;
         this.a = Nd4j.createUninitialized(type, maxLength);
         this.b = Nd4j.createUninitialized(type, maxLength);
-        this.elementwise = Elementwise.forBackend();
+        this.kernels = Kernels.forBackend();
     }
 
     /** @return the element-wise arithmetic for this block's arrays */
-    Elementwise elementwise() {
-        return elementwise;
+    Kernels kernels() {
+        return kernels;
     }
 
     /** @return the first scratch tensor, seen with {@code shape} */
@@ -59,7 +59,7 @@ final class BlockScratch {
                 int nth = sameSize.merge(d, 1, Integer::sum) - 1;
                 List<Decompositions> ofSize = decompositions.computeIfAbsent(d, size -> new ArrayList<>());
                 while (ofSize.size() <= nth) {
-                    ofSize.add(new Decompositions(d, type, Nd4j.getBlasWrapper().lapack(), elementwise));
+                    ofSize.add(new Decompositions(d, type, Nd4j.getBlasWrapper().lapack(), kernels));
                 }
                 out[k] = ofSize.get(nth);
             }

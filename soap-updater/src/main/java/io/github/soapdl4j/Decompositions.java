@@ -5,7 +5,6 @@ import org.nd4j.linalg.api.blas.Lapack;
 import org.nd4j.linalg.api.blas.impl.BaseLapack;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.reduce3.Dot;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.stream.IntStream;
@@ -32,7 +31,7 @@ final class Decompositions {
 
     private final int d;
     private final Lapack lapack;
-    private final Elementwise elementwise;
+    private final Kernels kernels;
     private final INDArray work;
     private final INDArray r;
     private final INDArray eigenvalues;
@@ -47,13 +46,13 @@ final class Decompositions {
 
     /** @param lapack the LAPACK binding to call (ND4J's; tests pass one that fails) */
     Decompositions(int d, DataType type, Lapack lapack) {
-        this(d, type, lapack, Elementwise.forBackend());
+        this(d, type, lapack, Kernels.forBackend());
     }
 
-    Decompositions(int d, DataType type, Lapack lapack, Elementwise elementwise) {
+    Decompositions(int d, DataType type, Lapack lapack, Kernels kernels) {
         this.d = d;
         this.lapack = lapack;
-        this.elementwise = elementwise;
+        this.kernels = kernels;
         this.work = Nd4j.createUninitialized(type, new long[] {d, d}, 'f');
         this.r = Nd4j.createUninitialized(type, new long[] {d, d}, 'f');
         this.eigenvalues = Nd4j.createUninitialized(type, new long[] {d}, 'f');
@@ -69,9 +68,9 @@ final class Decompositions {
      * @return false, leaving {@code basis} untouched, if LAPACK failed or returned non-finite values
      */
     boolean eigenvectorsDescending(INDArray factor, INDArray basis) {
-        elementwise.copy(factor, work);
+        kernels.copy(factor, work);
         if (symmetricEigen()) {
-            elementwise.permuteColumns(work, basis, reversed);
+            kernels.permuteColumns(work, basis, reversed);
             canonicalSigns(basis);
             return true;
         }
@@ -86,7 +85,7 @@ final class Decompositions {
      * @return false if LAPACK failed or returned non-finite values; {@link #result()} is then undefined
      */
     boolean orthonormalFactor(INDArray a) {
-        elementwise.copy(a, work);
+        kernels.copy(a, work);
         if (qrInPlace()) {
             return true;
         }
@@ -136,7 +135,7 @@ final class Decompositions {
         } catch (RuntimeException | BlasException e) {
             return false;
         }
-        return elementwise.allFinite(work) && elementwise.allFinite(eigenvalues);
+        return kernels.allFinite(work) && kernels.allFinite(eigenvalues);
     }
 
     /** geqrf + orgqr on {@code work}: its orthonormal factor replaces it. */
@@ -157,7 +156,7 @@ final class Decompositions {
         } catch (RuntimeException | BlasException e) {
             return false;
         }
-        return elementwise.allFinite(work);
+        return kernels.allFinite(work);
     }
 
     /** @return whether a float64 retry exists for this instance (only float32 ones have one), creating it */
@@ -166,7 +165,7 @@ final class Decompositions {
             return false;
         }
         if (doublePrecision == null) {
-            doublePrecision = new Decompositions(d, DataType.DOUBLE, lapack, elementwise);
+            doublePrecision = new Decompositions(d, DataType.DOUBLE, lapack, kernels);
         }
         return true;
     }
@@ -176,7 +175,7 @@ final class Decompositions {
      *         is the eigenvalues of {@code GG} estimated in the basis {@code q}
      */
     double[] columnDots(INDArray q, INDArray p) {
-        return elementwise.columnDots(q, p);
+        return kernels.columnDots(q, p);
     }
 
     /** @return a {@code d x d} column-major buffer for the caller to build a QR input in */

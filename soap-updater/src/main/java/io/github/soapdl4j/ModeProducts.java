@@ -1,7 +1,6 @@
 package io.github.soapdl4j;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The tensor products of a SOAP step, stateless: every operand, output and scratch tensor is an argument. Each is
@@ -15,16 +14,16 @@ final class ModeProducts {
      * {@code dst = project(src)}: every preconditioned mode {@code k} multiplied by {@code Q_k^T}, the gradient
      * taken into the eigenbasis (docs/algorithm.md §3 step 1). {@code src} is not written.
      */
-    static void project(TensorView src, TensorView dst, TensorView tmp, INDArray[] bases, Elementwise ew) {
-        rotate(src, dst, tmp, bases, false, ew);
+    static void project(TensorView src, TensorView dst, TensorView tmp, INDArray[] bases, Kernels kernels) {
+        rotate(src, dst, tmp, bases, false, kernels);
     }
 
     /**
      * {@code dst = projectBack(src)}: every preconditioned mode {@code k} multiplied by {@code Q_k}, the update
      * taken back to the parameter's space (docs/algorithm.md §3 step 5). {@code src} is not written.
      */
-    static void projectBack(TensorView src, TensorView dst, TensorView tmp, INDArray[] bases, Elementwise ew) {
-        rotate(src, dst, tmp, bases, true, ew);
+    static void projectBack(TensorView src, TensorView dst, TensorView tmp, INDArray[] bases, Kernels kernels) {
+        rotate(src, dst, tmp, bases, true, kernels);
     }
 
     /**
@@ -34,16 +33,16 @@ final class ModeProducts {
      * {@code dst} so that the last one lands in {@code dst}.
      */
     static void rotate(TensorView src, TensorView dst, TensorView tmp, INDArray[] matrices, boolean back,
-                       Elementwise ew) {
+                       Kernels kernels) {
         int r = src.rank();
         TensorView in = src;
         for (int i = 0; i < r; i++) {
             TensorView out = (r - 1 - i) % 2 == 0 ? dst : tmp;
             if (matrices[i] != null) {
-                Nd4j.gemm(in.front(i), matrices[i], out.back(i), true, back, 1.0, 0.0);
+                kernels.gemm(in.front(i), matrices[i], out.back(i), true, back, 1.0, 0.0);
             } else {
                 int d = src.dim(i);
-                ew.swapLeadingDimensions(in.flat(), out.flat(), d, src.length() / d, 1);
+                kernels.swapLeadingDimensions(in.flat(), out.flat(), d, src.length() / d, 1);
             }
             in = out;
         }
@@ -56,16 +55,16 @@ final class ModeProducts {
      * one matrix per mode, left all-null again).
      */
     static void multiplyMode(TensorView x, int k, INDArray c, TensorView out, TensorView tmp, INDArray[] single,
-                             Elementwise ew) {
+                             Kernels kernels) {
         int r = x.rank();
         if (k == 0) {
-            Nd4j.gemm(c, x.front(0), out.front(0), false, false, 1.0, 0.0);
+            kernels.gemm(c, x.front(0), out.front(0), false, false, 1.0, 0.0);
         } else if (k == r - 1) {
             // The last working dimension is the slowest, so back(k) is the transposed unfolding.
-            Nd4j.gemm(x.back(k), c, out.back(k), false, true, 1.0, 0.0);
+            kernels.gemm(x.back(k), c, out.back(k), false, true, 1.0, 0.0);
         } else {
             single[k] = c;
-            rotate(x, out, tmp, single, true, ew);
+            rotate(x, out, tmp, single, true, kernels);
             single[k] = null;
         }
     }
@@ -76,16 +75,16 @@ final class ModeProducts {
      * first copied to the front in {@code tmp}.
      */
     static void accumulateFactor(TensorView g, int k, INDArray factor, double alpha, double beta, TensorView tmp,
-                                 Elementwise ew) {
+                                 Kernels kernels) {
         int r = g.rank();
         if (k == 0) {
-            Nd4j.gemm(g.front(0), g.front(0), factor, false, true, alpha, beta);
+            kernels.gemm(g.front(0), g.front(0), factor, false, true, alpha, beta);
         } else if (k == r - 1) {
-            Nd4j.gemm(g.back(k), g.back(k), factor, true, false, alpha, beta);
+            kernels.gemm(g.back(k), g.back(k), factor, true, false, alpha, beta);
         } else {
             long[] split = g.split(k).shape();
-            ew.swapLeadingDimensions(g.flat(), tmp.flat(), split[0], split[1], split[2]);
-            Nd4j.gemm(tmp.front(k), tmp.front(k), factor, false, true, alpha, beta);
+            kernels.swapLeadingDimensions(g.flat(), tmp.flat(), split[0], split[1], split[2]);
+            kernels.gemm(tmp.front(k), tmp.front(k), factor, false, true, alpha, beta);
         }
     }
 }

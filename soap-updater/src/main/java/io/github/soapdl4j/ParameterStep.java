@@ -20,7 +20,7 @@ final class ParameterStep {
     private final TensorView scratchB;
     private final BasisRefresh refresh;
     private final RefreshSchedule schedule;
-    private final Elementwise elementwise;
+    private final Kernels kernels;
     /** Per working dimension, its refresh phase ({@link RefreshSchedule#phase}); -1 where not preconditioned. */
     private final int[] phase;
     /** The modes due for a refresh on the current step; all false between steps. */
@@ -44,9 +44,9 @@ final class ParameterStep {
         this.slot = new ParameterSlot(shape, state, slotOffset);
         this.scratchA = scratch.a(shape);
         this.scratchB = scratch.b(shape);
-        this.elementwise = scratch.elementwise();
+        this.kernels = scratch.kernels();
         this.refresh = new BasisRefresh(shape, slot, scratch.decompositionsFor(shape), scratchA, scratchB,
-                elementwise, threads);
+                kernels, threads);
         this.phase = new int[shape.rank()];
         this.due = new boolean[shape.rank()];
         int factorIndex = firstFactor;
@@ -74,7 +74,7 @@ final class ParameterStep {
         if (!Double.isFinite(Nd4j.getBlasWrapper().asum(g.flat()))) {
             // A NaN or infinite gradient would poison every moment and factor for good: skip this parameter's
             // step entirely and count it.
-            elementwise.zero(g);
+            kernels.zero(g);
             slot.increment(StateLayout.SKIPPED_STEPS);
             return;
         }
@@ -93,7 +93,7 @@ final class ParameterStep {
         if (shape.anyPreconditioned()) {
             refresh.initialEigenbases();
         }
-        elementwise.zero(g);
+        kernels.zero(g);
     }
 
     /** docs/algorithm.md §3, every later call; {@code t} is the Adam step count after this call. */
@@ -117,7 +117,7 @@ final class ParameterStep {
             if (refreshDue) {
                 timedOrthogonalize();
             }
-            ModeProducts.project(g, scratchA, scratchB, slot.basis, elementwise);
+            ModeProducts.project(g, scratchA, scratchB, slot.basis, kernels);
             gp = scratchA;
         }
         // §3 step 8, factor part (update preconditioner): GG_k only feeds the next call's refresh, so it is updated now,
@@ -126,19 +126,19 @@ final class ParameterStep {
         // §3 steps 3-5. Adam in the eigenbasis, in one pass: M and V updated in place, and Gp replaced by
         // c(t) M / (sqrt(V) + eps) with c(t) = sqrt(1 - b2^t) / (1 - b1^t), the bias correction.
         double c = Math.sqrt(1 - Math.pow(b2, t)) / (1 - Math.pow(b1, t));
-        elementwise.adam(gp, slot.m, slot.v, b1, b2, hyper.epsilon, c, t);
+        kernels.adam(gp, slot.m, slot.v, b1, b2, hyper.epsilon, c, t);
         // §3 step 5. N = projectBack(...), written over the gradient (which already holds it without factors).
         if (rotated) {
-            ModeProducts.projectBack(scratchA, g, scratchB, slot.basis, elementwise);
+            ModeProducts.projectBack(scratchA, g, scratchB, slot.basis, kernels);
         }
         // §3 steps 4, 6, 7. The step size: lr, times c(t) with bias correction; the c(t) above is divided out
         // again, and with normalizeGradients N is divided by (1e-30 + its RMS).
         double step = learningRate * (hyper.correctBias ? c : 1);
         if (hyper.normalizeGradients) {
-            double rms = Math.sqrt(elementwise.sumOfSquares(g) / shape.length());
-            elementwise.scale(g, step / (c * 1e-30 + rms));
+            double rms = Math.sqrt(kernels.sumOfSquares(g) / shape.length());
+            kernels.scale(g, step / (c * 1e-30 + rms));
         } else {
-            elementwise.scale(g, step / c);
+            kernels.scale(g, step / c);
         }
     }
 
@@ -146,7 +146,7 @@ final class ParameterStep {
     private void updateFactors(TensorView g, double alpha, double beta) {
         for (int k = 0; k < shape.rank(); k++) {
             if (slot.factor[k] != null) {
-                ModeProducts.accumulateFactor(g, k, slot.factor[k], alpha, beta, scratchB, elementwise);
+                ModeProducts.accumulateFactor(g, k, slot.factor[k], alpha, beta, scratchB, kernels);
             }
         }
     }

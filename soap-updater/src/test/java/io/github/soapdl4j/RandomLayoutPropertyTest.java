@@ -62,7 +62,7 @@ class RandomLayoutPropertyTest {
         for (int step = 0; step < STEPS; step++) {
             INDArray gradient = randomGradient(random, soap.getLayout(), paramLength);
             updater.applyUpdater(gradient, step, 0);
-            assertTrue(new Nd4jElementwise().allFinite(gradient), description + " step " + step + " update not finite");
+            assertTrue(new Nd4jKernels().allFinite(gradient), description + " step " + step + " update not finite");
             if (step % 100 == 99 || step == STEPS - 1) {
                 assertOrthonormal(updater, description + " step " + step);
             }
@@ -70,7 +70,7 @@ class RandomLayoutPropertyTest {
                 assertCheckpointContinuesExactly(soap, updater, state, random, paramLength, description);
             }
         }
-        assertTrue(new Nd4jElementwise().allFinite(state), description + " state not finite");
+        assertTrue(new Nd4jKernels().allFinite(state), description + " state not finite");
     }
 
     /** A copy of the configuration (through its JSON) and of the state must continue exactly as the original. */

@@ -162,8 +162,9 @@ public final class UpdaterBenchmark implements Callable<Integer> {
         line("");
         line("## Updater time per step (ms)");
         line("");
-        line("Regular steps: no basis refreshed. Refresh steps: `t % " + frequency + " == 0`, every basis refreshed "
-                + "(the reference's schedule). Medians over the timed calls; the maxima include the JVM's pauses.");
+        line("Regular steps: no basis refreshed. Refresh steps: every basis refreshed (the reference's schedule: due on "
+                + "the steps `t % " + frequency + " == 0`, run at the start of the next call). Medians over the timed "
+                + "calls; the maxima include the JVM's pauses.");
         line("");
         line("| network | SOAP regular median | SOAP regular max | SOAP refresh median | SOAP refresh max | "
                 + "refresh / regular | Adam median | Adam max |");
@@ -209,7 +210,7 @@ public final class UpdaterBenchmark implements Callable<Integer> {
         line("Opt-in `staggerRefreshes(true)` (a deviation from the reference: each basis is refreshed as often, at "
                 + "another step of the period), MLP 784-512-512-10, median per step of the period:");
         line("");
-        line("| step mod " + frequency + " | factors refreshed | median ms | max ms | median / regular median |");
+        line("| phase (previous step mod " + frequency + ") | factors refreshed | median ms | max ms | median / regular median |");
         line("|---|---|---|---|---|");
         byPhase.forEach((phase, ms) -> line(String.format(Locale.ROOT, "| %d | %s | %.1f | %.1f | %.2f |", phase,
                 dimsByPhase.getOrDefault(phase, "none"), Stats.median(ms), Stats.max(ms),

@@ -16,7 +16,8 @@ import java.util.TreeMap;
  * Times the updater alone: fresh random gradients go into the network's gradient view (untimed), then the
  * network's updater turns them into updates (timed), as in {@code fit()} minus forward and backward passes.
  * Call 0 is SOAP's first call (bases only); the Adam step of call {@code i} is {@code t = i}, and with the
- * default frequency {@code f} the steps with {@code t % f == 0} refresh every basis.
+ * default frequency {@code f} a refresh of every basis falls due on the steps with {@code t % f == 0} and runs at
+ * the start of the next call, so the calls with {@code (i - 1) % f == 0} are the refresh steps.
  */
 final class UpdaterTimer {
     /** Timings of the calls after warm-up, split by kind. */
@@ -47,7 +48,10 @@ final class UpdaterTimer {
         return new Timings(regular, byPhase.getOrDefault(0, List.of()));
     }
 
-    /** @return the timed calls grouped by Adam step mod {@code frequency} */
+    /**
+     * @return the timed calls grouped by the phase of the refresh they run: the Adam step before theirs, mod
+     *         {@code frequency}
+     */
     static Map<Integer, List<Double>> timeByPhase(MultiLayerNetwork net, int warmup, int timed, int frequency) {
         INDArray grad = net.getFlattenedGradients();
         INDArray noise = Nd4j.create(DataType.FLOAT, grad.length());
@@ -60,7 +64,7 @@ final class UpdaterTimer {
             net.getUpdater().update(net, new DefaultGradient(grad), call, 0, 1, LayerWorkspaceMgr.noWorkspaces());
             double ms = (System.nanoTime() - start) / 1e6;
             if (call >= warmup) {
-                byPhase.computeIfAbsent(call % frequency, p -> new ArrayList<>()).add(ms);
+                byPhase.computeIfAbsent(Math.floorMod(call - 1, frequency), p -> new ArrayList<>()).add(ms);
             }
         }
         return byPhase;

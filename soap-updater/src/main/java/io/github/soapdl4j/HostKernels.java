@@ -6,7 +6,7 @@ import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 
 /**
- * {@link Elementwise} as plain loops on the calling thread over the arrays' memory ({@link HostMemory}), for the
+ * {@link Kernels} as plain loops on the calling thread over the arrays' memory ({@link HostMemory}), for the
  * CPU backend.
  *
  * <p>Why not ND4J's ops: right after a GEMM, OpenBLAS's threads keep spinning for a while, and an ND4J op then
@@ -14,10 +14,20 @@ import java.nio.FloatBuffer;
  * Adam op over the 400k elements of a 784x512 layer took 7.8 ms after a GEMM, a scaling 7.7 ms; the same work in
  * one Java thread takes well under a millisecond, and small tensors also save the op's dispatch. The loops change
  * no setting and start no thread. Where an array's memory cannot be addressed (see {@link HostMemory#of}) the
- * call goes to {@link Nd4jElementwise}.
+ * call goes to {@link Nd4jKernels}.
  */
-final class HostElementwise implements Elementwise {
-    private final Nd4jElementwise fallback = new Nd4jElementwise();
+final class HostKernels implements Kernels {
+    private final Nd4jKernels fallback = new Nd4jKernels();
+    /** Direct OpenBLAS calls, or null where its bindings are absent (then ND4J's GEMM). */
+    private final OpenBlasProducts blas = OpenBlasProducts.load();
+
+    @Override
+    public void gemm(INDArray a, INDArray b, INDArray c, boolean transposeA, boolean transposeB, double alpha,
+                     double beta) {
+        if (blas == null || !blas.gemm(a, b, c, transposeA, transposeB, alpha, beta)) {
+            fallback.gemm(a, b, c, transposeA, transposeB, alpha, beta);
+        }
+    }
 
     @Override
     public void adam(TensorView gp, TensorView m, TensorView v, double b1, double b2, double eps, double c, long t) {

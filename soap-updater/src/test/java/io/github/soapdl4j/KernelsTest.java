@@ -18,9 +18,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The host loops compute what the ND4J ops compute, on views at nonzero offsets of larger arrays, as the updater
  * uses them (its slots are views of Deeplearning4j's state array, its gradients views of the flat gradient).
  */
-class ElementwiseTest {
-    private static final HostElementwise HOST = new HostElementwise();
-    private static final Nd4jElementwise ND4J = new Nd4jElementwise();
+class KernelsTest {
+    private static final HostKernels HOST = new HostKernels();
+    private static final Nd4jKernels ND4J = new Nd4jKernels();
     /** A 3 x 4 x 5 tensor: every operation below is exercised with more than one index of every kind. */
     private static final PreconditionedShape SHAPE = PreconditionedShape.of(
             new ParamLayout("W", new long[] {3, 4, 5}, 'f'), 10000, false, false);

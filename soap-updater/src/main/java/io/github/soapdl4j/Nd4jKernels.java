@@ -6,10 +6,16 @@ import org.nd4j.linalg.api.ops.impl.updaters.AdamUpdater;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * {@link Elementwise} as ND4J ops, for backends whose memory the JVM cannot address directly (CUDA). Each call is
- * one or two op launches; on a CPU backend {@link HostElementwise} is faster (see there).
+ * {@link Kernels} as ND4J ops, for backends whose memory the JVM cannot address directly (CUDA). Each call is
+ * one or two op launches; on a CPU backend {@link HostKernels} is faster (see there).
  */
-final class Nd4jElementwise implements Elementwise {
+final class Nd4jKernels implements Kernels {
+
+    @Override
+    public void gemm(INDArray a, INDArray b, INDArray c, boolean transposeA, boolean transposeB, double alpha,
+                     double beta) {
+        Nd4j.gemm(a, b, c, transposeA, transposeB, alpha, beta);
+    }
 
     @Override
     public void adam(TensorView gp, TensorView m, TensorView v, double b1, double b2, double eps, double c, long t) {

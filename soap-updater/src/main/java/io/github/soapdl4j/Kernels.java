@@ -4,18 +4,21 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * The element-wise arithmetic of a SOAP step (Adam in the eigenbasis, scaling, copies and permutations of the
- * refresh), apart from the GEMMs and decompositions. Two implementations compute the same values:
- * {@link HostElementwise}, loops on the calling thread over the arrays' memory, for the CPU backend, and
- * {@link Nd4jElementwise}, ND4J ops, for any backend. Matrices are column-major and contiguous, vectors
- * contiguous.
+ * The arithmetic of a SOAP step apart from the decompositions: the GEMMs of the mode products, Adam in the
+ * eigenbasis, and the scaling, copies and permutations of the step and the refresh. Two implementations compute
+ * the same values: {@link HostKernels}, for the CPU backend, calls OpenBLAS directly and runs the element-wise
+ * work as loops on the calling thread over the arrays' memory; {@link Nd4jKernels}, ND4J ops, serves any
+ * backend. Matrices are column-major and contiguous, vectors contiguous.
  */
-interface Elementwise {
+interface Kernels {
 
-    /** @return the implementation for the ND4J backend in use: host loops on a CPU backend, ND4J ops otherwise */
-    static Elementwise forBackend() {
-        return Nd4j.getEnvironment().isCPU() ? new HostElementwise() : new Nd4jElementwise();
+    /** @return the implementation for the ND4J backend in use: host code on a CPU backend, ND4J ops otherwise */
+    static Kernels forBackend() {
+        return Nd4j.getEnvironment().isCPU() ? new HostKernels() : new Nd4jKernels();
     }
+
+    /** {@code c = alpha op(a) op(b) + beta c}, {@code op} transposing where asked; {@code c} is not an operand */
+    void gemm(INDArray a, INDArray b, INDArray c, boolean transposeA, boolean transposeB, double alpha, double beta);
 
     /**
      * Adam in the eigenbasis (docs/algorithm.md §3 steps 3 and 5, without the step size): {@code M = b1 M + (1 -
