@@ -213,11 +213,18 @@ final class HostKernels implements Kernels {
     }
 
     @Override
+    public boolean allFinite(TensorView x) {
+        HostMemory h = x.host();
+        return h == null ? fallback.allFinite(x) : allFinite(h);
+    }
+
+    @Override
     public boolean allFinite(INDArray a) {
         HostMemory h = HostMemory.of(a);
-        if (h == null) {
-            return fallback.allFinite(a);
-        }
+        return h == null ? fallback.allFinite(a) : allFinite(h);
+    }
+
+    private static boolean allFinite(HostMemory h) {
         for (int i = 0; i < h.length; i++) {
             if (!Double.isFinite(h.get(i))) {
                 return false;

@@ -56,6 +56,9 @@ interface Kernels {
     /** @return {@code diag(q^T p)} for two column-major square matrices of the same size */
     double[] columnDots(INDArray q, INDArray p);
 
+    /** @return whether every element of {@code x} is finite */
+    boolean allFinite(TensorView x);
+
     /** @return whether every element of the contiguous array {@code a} is finite */
     boolean allFinite(INDArray a);
 }

@@ -1,7 +1,6 @@
 package io.github.soapdl4j;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.Arrays;
 
@@ -68,10 +67,7 @@ final class ParameterStep {
             gradientView = new TensorView(grad, from, shape);
         }
         TensorView g = gradientView;
-        // The sum of absolute values is finite exactly when every entry is (it cannot overflow for finite
-        // float32 gradients of fewer than 1e6 entries below 1e32). BLAS asum, unlike ND4J's own reductions, runs
-        // on the threads that the GEMMs before it leave spinning instead of competing with them.
-        if (!Double.isFinite(Nd4j.getBlasWrapper().asum(g.flat()))) {
+        if (!kernels.allFinite(g)) {
             // A NaN or infinite gradient would poison every moment and factor for good: skip this parameter's
             // step entirely and count it.
             kernels.zero(g);

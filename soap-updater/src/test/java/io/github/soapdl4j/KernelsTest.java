@@ -124,6 +124,30 @@ class KernelsTest {
 
     @ParameterizedTest
     @EnumSource(Type.class)
+    void gemmsMatchOnViews(Type t) {
+        // Operands at nonzero offsets of larger arrays, every combination of transposes, beta 0 and not.
+        INDArray a = Views.fOrder(view(t.type, 12, 11), 0, 3, 4);
+        INDArray b = Views.fOrder(view(t.type, 20, 12), 0, 4, 5);
+        INDArray at = Views.fOrder(view(t.type, 12, 13), 0, 4, 3);
+        INDArray bt = Views.fOrder(view(t.type, 20, 14), 0, 5, 4);
+        for (boolean ta : List.of(false, true)) {
+            for (boolean tb : List.of(false, true)) {
+                for (double beta : new double[] {0, 0.5}) {
+                    INDArray host = Views.fOrder(view(t.type, 15, 15), 0, 3, 5);
+                    INDArray ops = Views.fOrder(view(t.type, 15, 15), 0, 3, 5);
+                    HOST.gemm(ta ? at : a, tb ? bt : b, host, ta, tb, 0.75, beta);
+                    ND4J.gemm(ta ? at : a, tb ? bt : b, ops, ta, tb, 0.75, beta);
+                    assertClose(ops, host, t.tolerance, "gemm " + ta + " " + tb + " beta " + beta);
+                    INDArray expected = (ta ? at.transpose() : a).mmul(tb ? bt.transpose() : b).muli(0.75)
+                            .addi(Views.fOrder(view(t.type, 15, 15), 0, 3, 5).muli(beta));
+                    assertClose(expected, host, t.tolerance, "gemm against mmul " + ta + " " + tb + " beta " + beta);
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Type.class)
     void finitenessIsChecked(Type t) {
         INDArray a = view(t.type, 10, 10);
         assertTrue(HOST.allFinite(a));
@@ -132,5 +156,10 @@ class KernelsTest {
         a.putScalar(9, Double.NEGATIVE_INFINITY);
         assertFalse(HOST.allFinite(a));
         assertFalse(ND4J.allFinite(a));
+        TensorView g = tensor(t.type, 16);
+        assertTrue(HOST.allFinite(g));
+        g.flat().putScalar(SHAPE.length() - 1, Double.POSITIVE_INFINITY);
+        assertFalse(HOST.allFinite(g));
+        assertFalse(ND4J.allFinite(g));
     }
 }

@@ -1,5 +1,6 @@
 package io.github.soapdl4j.examples.mnist;
 
+import io.github.soapdl4j.DecoupledWeightDecay;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
@@ -12,6 +13,8 @@ import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
+
+import java.util.List;
 
 /**
  * The two image classifiers the comparison trains: the same architecture for every optimizer.
@@ -42,7 +45,8 @@ public final class ImageModels {
     /** Sets decoupled weight decay on one layer's weights; 0 leaves the layer without any regularization. */
     private static <T extends BaseLayer.Builder<T>> T decay(T layer, double weightDecay) {
         if (weightDecay != 0) {
-            layer.weightDecay(weightDecay);
+            // Deeplearning4j's weightDecay(c) with the same values, computed without ND4J ops.
+            layer.regularization(List.of(new DecoupledWeightDecay(weightDecay, true)));
         }
         return layer;
     }

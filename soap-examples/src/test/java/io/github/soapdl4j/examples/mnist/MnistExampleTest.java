@@ -1,5 +1,6 @@
 package io.github.soapdl4j.examples.mnist;
 
+import io.github.soapdl4j.DecoupledWeightDecay;
 import io.github.soapdl4j.examples.common.Optimizer;
 import io.github.soapdl4j.examples.common.ResultsWriter;
 import io.github.soapdl4j.examples.common.RunRecord;
@@ -10,7 +11,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.regularization.Regularization;
-import org.nd4j.linalg.learning.regularization.WeightDecay;
 
 import java.io.File;
 import java.nio.file.Files;
@@ -86,7 +86,7 @@ class MnistExampleTest {
                 }
                 List<Regularization> weights = layer.getRegularization();
                 assertEquals(1, weights.size(), model + " layer " + i + ": " + weights);
-                assertTrue(weights.get(0) instanceof WeightDecay wd && wd.getCoeff().valueAt(0, 0) == 0.05
+                assertTrue(weights.get(0) instanceof DecoupledWeightDecay wd && wd.getCoeff().valueAt(0, 0) == 0.05
                         && wd.isApplyLR(), "decoupled and scaled by the learning rate: " + weights.get(0));
                 assertTrue(layer.getRegularizationBias().isEmpty(), "biases are not decayed");
                 decayed++;
