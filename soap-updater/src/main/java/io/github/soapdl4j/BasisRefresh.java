@@ -50,6 +50,9 @@ final class BasisRefresh {
     void initialEigenbases() {
         for (int k = 0; k < shape.rank(); k++) {
             INDArray basis = slot.basis[k];
+            if (basis != null) {
+                kernels.mirrorLower(slot.factor[k]);
+            }
             if (basis != null && !decompositions[k].eigenvectorsDescending(slot.factor[k], basis)) {
                 basis.assign(Nd4j.eye(shape.dim(k)).castTo(basis.dataType()));
                 slot.increment(StateLayout.FAILED_DECOMPOSITIONS);
@@ -106,6 +109,8 @@ final class BasisRefresh {
     private int[] powerIteration(int k) {
         Decompositions dec = decompositions[k];
         INDArray product = dec.product();
+        // The factor updates keep the lower triangle only (ModeProducts.accumulateFactor).
+        kernels.mirrorLower(slot.factor[k]);
         kernels.gemm(slot.factor[k], slot.basis[k], product, false, false, 1.0, 0.0);
         int[] idx = descendingOrder(dec.columnDots(slot.basis[k], product));
         INDArray qrInput = dec.qrInput();

@@ -30,6 +30,28 @@ final class HostKernels implements Kernels {
     }
 
     @Override
+    public void symmetricRankUpdate(INDArray x, boolean transpose, INDArray c, double alpha, double beta) {
+        if (blas == null || !blas.syrkLower(x, transpose, c, alpha, beta)) {
+            fallback.symmetricRankUpdate(x, transpose, c, alpha, beta);
+        }
+    }
+
+    @Override
+    public void mirrorLower(INDArray c) {
+        HostMemory h = HostMemory.of(c);
+        if (h == null) {
+            fallback.mirrorLower(c);
+            return;
+        }
+        int d = (int) c.rows();
+        for (int j = 0; j < d; j++) {
+            for (int i = j + 1; i < d; i++) {
+                h.set(j + d * i, h.get(i + d * j));
+            }
+        }
+    }
+
+    @Override
     public void adam(TensorView gp, TensorView m, TensorView v, double b1, double b2, double eps, double c, long t) {
         HostMemory g = gp.host();
         HostMemory hm = m.host();

@@ -21,6 +21,16 @@ interface Kernels {
     void gemm(INDArray a, INDArray b, INDArray c, boolean transposeA, boolean transposeB, double alpha, double beta);
 
     /**
+     * The lower triangle of {@code c = alpha op(x) op(x)^T + beta c}, with {@code op(x) = x^T} where
+     * {@code transpose}: a factor update (docs/algorithm.md §3 step 8). The upper triangle of {@code c} may be left
+     * as it was; {@link #mirrorLower} completes it.
+     */
+    void symmetricRankUpdate(INDArray x, boolean transpose, INDArray c, double alpha, double beta);
+
+    /** Copies the strict lower triangle of the square matrix {@code c} onto its upper triangle. */
+    void mirrorLower(INDArray c);
+
+    /**
      * Adam in the eigenbasis (docs/algorithm.md §3 steps 3 and 5, without the step size): {@code M = b1 M + (1 -
      * b1) Gp}, {@code V = b2 V + (1 - b2) Gp^2}, then {@code Gp = c M / (sqrt(V) + eps)}.
      *

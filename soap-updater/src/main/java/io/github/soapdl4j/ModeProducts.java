@@ -71,20 +71,21 @@ final class ModeProducts {
 
     /**
      * {@code factor = beta * factor + alpha * G_(k) G_(k)^T}, with {@code G_(k)} the mode-k unfolding of
-     * {@code g}: the update of the Kronecker factor {@code GG_k} (docs/algorithm.md §3 step 8). A middle mode is
-     * first copied to the front in {@code tmp}.
+     * {@code g}: the update of the Kronecker factor {@code GG_k} (docs/algorithm.md §3 step 8), of its lower
+     * triangle only (a symmetric rank-k update, half a GEMM's work); the refresh completes the upper triangle
+     * before it reads the factor. A middle mode is first copied to the front in {@code tmp}.
      */
     static void accumulateFactor(TensorView g, int k, INDArray factor, double alpha, double beta, TensorView tmp,
                                  Kernels kernels) {
         int r = g.rank();
         if (k == 0) {
-            kernels.gemm(g.front(0), g.front(0), factor, false, true, alpha, beta);
+            kernels.symmetricRankUpdate(g.front(0), false, factor, alpha, beta);
         } else if (k == r - 1) {
-            kernels.gemm(g.back(k), g.back(k), factor, true, false, alpha, beta);
+            kernels.symmetricRankUpdate(g.back(k), true, factor, alpha, beta);
         } else {
             long[] split = g.split(k).shape();
             kernels.swapLeadingDimensions(g.flat(), tmp.flat(), split[0], split[1], split[2]);
-            kernels.gemm(tmp.front(k), tmp.front(k), factor, false, true, alpha, beta);
+            kernels.symmetricRankUpdate(tmp.front(k), false, factor, alpha, beta);
         }
     }
 }

@@ -18,6 +18,24 @@ final class Nd4jKernels implements Kernels {
     }
 
     @Override
+    public void symmetricRankUpdate(INDArray x, boolean transpose, INDArray c, double alpha, double beta) {
+        // The whole matrix: its lower triangle is what is asked for.
+        Nd4j.gemm(x, x, c, transpose, !transpose, alpha, beta);
+    }
+
+    @Override
+    public void mirrorLower(INDArray c) {
+        // Through host memory: ND4J's triangle ops and sub-views of these views misbehave in 1.0.0-M2.1.
+        double[][] m = c.toDoubleMatrix();
+        for (int j = 1; j < m.length; j++) {
+            for (int i = 0; i < j; i++) {
+                m[i][j] = m[j][i];
+            }
+        }
+        c.assign(Nd4j.createFromArray(m).castTo(c.dataType()));
+    }
+
+    @Override
     public void adam(TensorView gp, TensorView m, TensorView v, double b1, double b2, double eps, double c, long t) {
         // ND4J's fused updater: M and V in place, Gp replaced by c(t) M / (sqrt(V) + eps) with the op's own
         // c(t) for iteration t - 1, which is the c the caller passes.

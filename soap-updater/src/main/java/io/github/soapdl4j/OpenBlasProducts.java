@@ -73,6 +73,38 @@ final class OpenBlasProducts {
         return true;
     }
 
+    /**
+     * The lower triangle of {@code c = alpha op(x) op(x)^T + beta c}, {@code op(x) = x^T} where {@code transpose};
+     * the upper triangle of {@code c} is not touched.
+     *
+     * @return false, computing nothing, for operands this cannot pass to OpenBLAS
+     */
+    boolean syrkLower(INDArray x, boolean transpose, INDArray c, double alpha, double beta) {
+        DataType type = c.dataType();
+        if ((type != DataType.FLOAT && type != DataType.DOUBLE) || x.dataType() != type || !columnMajor(x)
+                || !columnMajor(c)) {
+            return false;
+        }
+        Pointer px = pointer(x);
+        Pointer pc = pointer(c);
+        if (px == null || pc == null) {
+            return false;
+        }
+        int n = (int) c.rows();
+        int k = (int) (transpose ? x.rows() : x.columns());
+        int ldx = (int) Math.max(1, x.rows());
+        int ldc = (int) Math.max(1, c.rows());
+        int trans = transpose ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans;
+        if (type == DataType.FLOAT) {
+            openblas_nolapack.cblas_ssyrk(openblas_nolapack.CblasColMajor, openblas_nolapack.CblasLower, trans, n, k,
+                    (float) alpha, (FloatPointer) px, ldx, (float) beta, (FloatPointer) pc, ldc);
+        } else {
+            openblas_nolapack.cblas_dsyrk(openblas_nolapack.CblasColMajor, openblas_nolapack.CblasLower, trans, n, k,
+                    alpha, (DoublePointer) px, ldx, beta, (DoublePointer) pc, ldc);
+        }
+        return true;
+    }
+
     /** A rank-2 array whose elements are packed column after column from its offset on. */
     private static boolean columnMajor(INDArray x) {
         return x.rank() == 2 && x.stride(0) == 1 && (x.columns() <= 1 || x.stride(1) == x.rows())

@@ -81,7 +81,7 @@ public final class SoapStats {
             }
             int d = shape.dim(k);
             double[] lambda = calls == 0 ? new double[] {0}
-                    : basis.mul(factor.mmul(basis)).sum(0).toDoubleVector();
+                    : basis.mul(symmetric(factor).mmul(basis)).sum(0).toDoubleVector();
             INDArray gram = basis.transpose().mmul(basis);
             double orthoError = calls == 0 ? 0
                     : gram.subi(Nd4j.eye(d).castTo(gram.dataType())).amaxNumber().doubleValue();
@@ -91,5 +91,12 @@ public final class SoapStats {
         return new ParameterStats(layerName, paramName, layout, shape.toString(), t,
                 slot.counter(StateLayout.SKIPPED_STEPS), slot.counter(StateLayout.FAILED_DECOMPOSITIONS),
                 slot.counter(StateLayout.REPAIRED_BASES), param.refreshSeconds(), factors);
+    }
+
+    /** @return a symmetric copy of a factor whose lower triangle is current (ModeProducts.accumulateFactor) */
+    private static INDArray symmetric(INDArray factor) {
+        INDArray copy = factor.dup('f');
+        Kernels.forBackend().mirrorLower(copy);
+        return copy;
     }
 }

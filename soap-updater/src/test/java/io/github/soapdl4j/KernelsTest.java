@@ -148,6 +148,28 @@ class KernelsTest {
 
     @ParameterizedTest
     @EnumSource(Type.class)
+    void symmetricRankUpdatesMatchTheLowerTriangle(Type t) {
+        for (boolean transpose : List.of(false, true)) {
+            INDArray x = Views.fOrder(view(t.type, 12, 17), 0, transpose ? 4 : 3, transpose ? 3 : 4);
+            INDArray host = Views.fOrder(view(t.type, 9, 18), 0, 3, 3);
+            INDArray ops = Views.fOrder(view(t.type, 9, 18), 0, 3, 3);
+            HOST.symmetricRankUpdate(x, transpose, host, 0.5, 0.9);
+            ND4J.symmetricRankUpdate(x, transpose, ops, 0.5, 0.9);
+            // Only the lower triangles are defined: compare them, completed.
+            HOST.mirrorLower(host);
+            ND4J.mirrorLower(ops);
+            assertClose(ops, host, t.tolerance, "syrk, transpose " + transpose);
+            INDArray mirrored = Views.fOrder(view(t.type, 9, 19), 0, 3, 3);
+            INDArray expected = mirrored.dup('f');
+            ND4J.mirrorLower(expected);
+            HOST.mirrorLower(mirrored);
+            assertEquals(expected, mirrored, "mirror");
+            assertEquals(expected, expected.transpose(), "symmetric");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Type.class)
     void finitenessIsChecked(Type t) {
         INDArray a = view(t.type, 10, 10);
         assertTrue(HOST.allFinite(a));
