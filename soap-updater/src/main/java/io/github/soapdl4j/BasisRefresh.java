@@ -19,6 +19,10 @@ final class BasisRefresh {
     private final TensorView scratchB;
     private final ConcurrentRefresh threads;
     private final Kernels kernels;
+    /** Opt-in: a due basis that diagonalizes its factor within this tolerance is kept; 0 never keeps one. */
+    private final double tolerance;
+    /** Diagnostics only (not state): due refreshes skipped by the tolerance since this object was created. */
+    private long kept;
     private final QrBatch qr;
     /** Per mode, the new column order of a refresh in progress (null where unchanged); all null between calls. */
     private final int[][] order;
@@ -30,7 +34,8 @@ final class BasisRefresh {
      * @param threads        null to run the decompositions in turn on the calling thread
      */
     BasisRefresh(PreconditionedShape shape, ParameterSlot slot, Decompositions[] decompositions,
-                 TensorView scratchA, TensorView scratchB, Kernels kernels, ConcurrentRefresh threads) {
+                 TensorView scratchA, TensorView scratchB, Kernels kernels, double tolerance,
+                 ConcurrentRefresh threads) {
         this.shape = shape;
         this.slot = slot;
         this.decompositions = decompositions;
@@ -38,6 +43,7 @@ final class BasisRefresh {
         this.scratchB = scratchB;
         this.threads = threads;
         this.kernels = kernels;
+        this.tolerance = tolerance;
         this.qr = new QrBatch(shape.rank());
         this.order = new int[shape.rank()][];
         this.single = new INDArray[shape.rank()];
@@ -67,10 +73,20 @@ final class BasisRefresh {
      * gives what refreshing them one after the other gives, and lets their QR decompositions run side by side.
      * A failed decomposition keeps the previous basis (in the order V now has) and is counted.
      */
-    void orthogonalize(boolean[] due) {
+    void orthogonalize(boolean[] due, boolean mayKeep) {
         for (int k = 0; k < shape.rank(); k++) {
             if (due[k]) {
-                order[k] = powerIteration(k);
+                INDArray product = decompositions[k].product();
+                // The factor updates keep the lower triangle only (ModeProducts.accumulateFactor).
+                kernels.mirrorLower(slot.factor[k]);
+                kernels.gemm(slot.factor[k], slot.basis[k], product, false, false, 1.0, 0.0);
+                double[] lambda = kernels.columnDots(slot.basis[k], product);
+                if (mayKeep && tolerance > 0 && diagonalizes(product, lambda)) {
+                    due[k] = false;
+                    kept++;
+                    continue;
+                }
+                order[k] = powerIteration(k, product, lambda);
                 qr.add(decompositions[k]);
             }
         }
@@ -100,19 +116,34 @@ final class BasisRefresh {
     }
 
     /**
-     * The refresh up to its QR: {@code lambda = diag(Q^T GG Q)} orders the columns by descending estimated
-     * eigenvalue, V is permuted to match along mode k, and {@code GG Q[:, idx]}, whose orthonormal factor is the
-     * new basis, goes to the decomposition's QR input.
+     * Whether the current basis {@code Q} still diagonalizes its factor within the tolerance:
+     * {@code ||offdiag(Q^T GG Q)||_F^2 = ||Q^T P||_F^2 - sum(lambda^2) = ||P||_F^2 - sum(lambda^2)} for the
+     * product {@code P = GG Q} and its column dots {@code lambda = diag(Q^T P)}, since {@code Q} is orthonormal.
+     */
+    private boolean diagonalizes(INDArray product, double[] lambda) {
+        double total = kernels.sumOfSquares(product);
+        double diagonal = 0;
+        for (double l : lambda) {
+            diagonal += l * l;
+        }
+        return Math.max(0, total - diagonal) <= tolerance * tolerance * total;
+    }
+
+    /** @return due refreshes skipped by the opt-in tolerance since this object was created (diagnostics) */
+    long kept() {
+        return kept;
+    }
+
+    /**
+     * The refresh up to its QR, from {@code product = GG Q} and {@code lambda = diag(Q^T GG Q)}: lambda orders
+     * the columns by descending estimated eigenvalue, V is permuted to match along mode k, and
+     * {@code GG Q[:, idx]}, whose orthonormal factor is the new basis, goes to the decomposition's QR input.
      *
      * @return the new column order, or null where it is the old one
      */
-    private int[] powerIteration(int k) {
+    private int[] powerIteration(int k, INDArray product, double[] lambda) {
         Decompositions dec = decompositions[k];
-        INDArray product = dec.product();
-        // The factor updates keep the lower triangle only (ModeProducts.accumulateFactor).
-        kernels.mirrorLower(slot.factor[k]);
-        kernels.gemm(slot.factor[k], slot.basis[k], product, false, false, 1.0, 0.0);
-        int[] idx = descendingOrder(dec.columnDots(slot.basis[k], product));
+        int[] idx = descendingOrder(lambda);
         INDArray qrInput = dec.qrInput();
         if (isIdentity(idx)) {
             kernels.copy(product, qrInput);

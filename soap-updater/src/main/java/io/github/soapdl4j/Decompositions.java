@@ -170,14 +170,6 @@ final class Decompositions {
         return true;
     }
 
-    /**
-     * @return {@code diag(q^T p)}: with {@code p = GG q}, the Rayleigh quotients of the columns of {@code q}, that
-     *         is the eigenvalues of {@code GG} estimated in the basis {@code q}
-     */
-    double[] columnDots(INDArray q, INDArray p) {
-        return kernels.columnDots(q, p);
-    }
-
     /** @return a {@code d x d} column-major buffer for the caller to build a QR input in */
     INDArray qrInput() {
         return input;

@@ -134,6 +134,20 @@ final class HostKernels implements Kernels {
     }
 
     @Override
+    public double sumOfSquares(INDArray a) {
+        HostMemory h = HostMemory.of(a);
+        if (h == null) {
+            return fallback.sumOfSquares(a);
+        }
+        double sum = 0;
+        for (int i = 0; i < h.length; i++) {
+            double e = h.get(i);
+            sum += e * e;
+        }
+        return sum;
+    }
+
+    @Override
     public void zero(TensorView x) {
         HostMemory h = x.host();
         if (h == null) {

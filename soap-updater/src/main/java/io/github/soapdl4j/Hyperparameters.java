@@ -18,14 +18,17 @@ final class Hyperparameters {
     final boolean correctBias;
     /** Whether each update is scaled to unit RMS (docs/algorithm.md §3 step 7). */
     final boolean normalizeGradients;
+    /** Skip a due refresh while the basis diagonalizes its factor within this tolerance; 0 never skips. */
+    final double refreshTolerance;
 
     Hyperparameters(double beta1, double beta2, double factorDecay, double epsilon, boolean correctBias,
-                    boolean normalizeGradients) {
+                    boolean normalizeGradients, double refreshTolerance) {
         this.beta1 = beta1;
         this.beta2 = beta2;
         this.factorDecay = factorDecay;
         this.epsilon = epsilon;
         this.correctBias = correctBias;
         this.normalizeGradients = normalizeGradients;
+        this.refreshTolerance = refreshTolerance;
     }
 }

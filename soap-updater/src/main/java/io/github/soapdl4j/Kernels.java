@@ -44,6 +44,9 @@ interface Kernels {
     /** @return the sum of the squares of {@code x}'s elements */
     double sumOfSquares(TensorView x);
 
+    /** @return the sum of the squares of the elements of the contiguous array {@code a} */
+    double sumOfSquares(INDArray a);
+
     /** {@code x = 0} */
     void zero(TensorView x);
 

@@ -55,6 +55,12 @@ final class Nd4jKernels implements Kernels {
     }
 
     @Override
+    public double sumOfSquares(INDArray a) {
+        double norm = a.norm2Number().doubleValue();
+        return norm * norm;
+    }
+
+    @Override
     public void zero(TensorView x) {
         x.flat().assign(0);
     }

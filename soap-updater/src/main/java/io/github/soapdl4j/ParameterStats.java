@@ -17,13 +17,14 @@ public final class ParameterStats {
     private final long failedDecompositions;
     private final long repairedBases;
     private final double refreshSeconds;
+    private final long keptBases;
     private final List<FactorStats> factors;
     private final long stateBytes;
     private final long adamStateBytes;
 
     ParameterStats(String layerName, String paramName, ParamLayout layout, String workingShape, long steps,
                    long skippedSteps, long failedDecompositions, long repairedBases, double refreshSeconds,
-                   List<FactorStats> factors) {
+                   long keptBases, List<FactorStats> factors) {
         this.layerName = layerName;
         this.paramName = paramName;
         this.layout = layout;
@@ -33,6 +34,7 @@ public final class ParameterStats {
         this.failedDecompositions = failedDecompositions;
         this.repairedBases = repairedBases;
         this.refreshSeconds = refreshSeconds;
+        this.keptBases = keptBases;
         this.factors = List.copyOf(factors);
         this.stateBytes = 0;
         this.adamStateBytes = 0;
@@ -48,6 +50,7 @@ public final class ParameterStats {
         this.failedDecompositions = s.failedDecompositions;
         this.repairedBases = s.repairedBases;
         this.refreshSeconds = s.refreshSeconds;
+        this.keptBases = s.keptBases;
         this.factors = s.factors;
         this.stateBytes = stateBytes;
         this.adamStateBytes = adamStateBytes;
@@ -148,6 +151,14 @@ public final class ParameterStats {
         return repairedBases;
     }
 
+    /**
+     * @return due refreshes this live updater skipped because the basis still diagonalized its factor within
+     *         the opt-in {@link Soap.Builder#refreshTolerance}
+     */
+    public long getKeptBases() {
+        return keptBases;
+    }
+
     /** @return seconds this live updater spent refreshing this parameter's bases */
     public double getRefreshSeconds() {
         return refreshSeconds;
@@ -178,6 +189,9 @@ public final class ParameterStats {
         for (FactorStats f : factors) {
             sb.append(String.format(" | d=%d eig [%.3g, %.3g] refreshes %d orth %.1e", f.dim, f.minEigenvalue,
                     f.maxEigenvalue, f.refreshes, f.orthonormalityError));
+        }
+        if (keptBases > 0) {
+            sb.append(String.format(" | kept %d due bases", keptBases));
         }
         sb.append(String.format(" | refresh %.3fs | state %s (Adam %s)", refreshSeconds,
                 StateBudget.bytes(stateBytes), StateBudget.bytes(adamStateBytes)));

@@ -45,7 +45,7 @@ final class ParameterStep {
         this.scratchB = scratch.b(shape);
         this.kernels = scratch.kernels();
         this.refresh = new BasisRefresh(shape, slot, scratch.decompositionsFor(shape), scratchA, scratchB,
-                kernels, threads);
+                kernels, hyper.refreshTolerance, threads);
         this.phase = new int[shape.rank()];
         this.due = new boolean[shape.rank()];
         int factorIndex = firstFactor;
@@ -106,12 +106,14 @@ final class ParameterStep {
             // way; but state averaged across workers in between (ParallelWrapper, Spark) reaches every worker
             // identical, so each computes the same new bases from it and their moments stay comparable.
             boolean refreshDue = t > 1 && markDue(t - 1);
-            if (!slot.basesIntact()) {
+            boolean averaged = !slot.basesIntact();
+            if (averaged) {
                 markAveragedBases();
                 refreshDue = true;
             }
             if (refreshDue) {
-                timedOrthogonalize();
+                // An averaged basis is not orthonormal: the opt-in tolerance test does not apply to it.
+                timedOrthogonalize(!averaged);
             }
             ModeProducts.project(g, scratchA, scratchB, slot.basis, kernels);
             gp = scratchA;
@@ -173,9 +175,9 @@ final class ParameterStep {
         }
     }
 
-    private void timedOrthogonalize() {
+    private void timedOrthogonalize(boolean mayKeep) {
         long start = System.nanoTime();
-        refresh.orthogonalize(due);
+        refresh.orthogonalize(due, mayKeep);
         Arrays.fill(due, false);
         refreshNanos += System.nanoTime() - start;
     }
@@ -199,6 +201,11 @@ final class ParameterStep {
     /** @return the refresh phase of working dimension {@code k}, or -1 where it is not preconditioned */
     int phase(int k) {
         return phase[k];
+    }
+
+    /** @return due refreshes the opt-in tolerance skipped since this object was created (diagnostics) */
+    long keptBases() {
+        return refresh.kept();
     }
 
     /** @return seconds spent refreshing since this object was created (diagnostics, not state) */

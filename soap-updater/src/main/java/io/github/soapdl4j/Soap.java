@@ -86,6 +86,9 @@ public class Soap implements IUpdater {
     private boolean correctBias = true;
     @JsonProperty
     private boolean staggerRefreshes = false;
+    /** Opt-in: skip a due refresh while the basis still diagonalizes its factor this well; 0 never skips. */
+    @JsonProperty
+    private double refreshTolerance = 0;
     /**
      * The residue of the Adam step mod preconditionFrequency after which bases are refreshed (0 as in the
      * reference); with staggered refreshes, the phase {@link #bind} gave this layer's first factor.
@@ -266,7 +269,7 @@ public class Soap implements IUpdater {
     /** @return the values the per-step code needs; the factor decay is shampooBeta, or beta2 when negative */
     Hyperparameters hyperparameters() {
         return new Hyperparameters(beta1, beta2, shampooBeta < 0 ? beta2 : shampooBeta, epsilon, correctBias,
-                normalizeGradients);
+                normalizeGradients, refreshTolerance);
     }
 
     /** @return a copy whose first factor refreshes at {@code phase}; used by {@link #bind} */
@@ -343,6 +346,11 @@ public class Soap implements IUpdater {
         return normalizeGradients;
     }
 
+    /** @return the opt-in tolerance below which a due refresh is skipped ({@link Builder#refreshTolerance}) */
+    public double getRefreshTolerance() {
+        return refreshTolerance;
+    }
+
     public boolean isCorrectBias() {
         return correctBias;
     }
@@ -386,6 +394,7 @@ public class Soap implements IUpdater {
         if (maxPreconditionDim < 1) {
             throw invalid("maxPreconditionDim", maxPreconditionDim, ">= 1");
         }
+        requireUnitInterval("refreshTolerance", refreshTolerance);
     }
 
     /** A bound layout read from JSON or Java serialization may have been edited: check what stateSize reads. */
@@ -456,6 +465,7 @@ public class Soap implements IUpdater {
                 && normalizeGradients == s.normalizeGradients
                 && correctBias == s.correctBias
                 && staggerRefreshes == s.staggerRefreshes
+                && Double.compare(refreshTolerance, s.refreshTolerance) == 0
                 && refreshPhase == s.refreshPhase
                 && Objects.equals(layout, s.layout);
     }
@@ -464,7 +474,7 @@ public class Soap implements IUpdater {
     public int hashCode() {
         return Objects.hash(learningRate, learningRateSchedule, beta1, beta2, shampooBeta, epsilon,
                 preconditionFrequency, maxPreconditionDim, mergeDims, precondition1d, normalizeGradients,
-                correctBias, staggerRefreshes, refreshPhase, layout);
+                correctBias, staggerRefreshes, refreshTolerance, refreshPhase, layout);
     }
 
     @Override
@@ -476,6 +486,7 @@ public class Soap implements IUpdater {
                 + ", precondition1d=" + precondition1d + ", normalizeGradients=" + normalizeGradients
                 + ", correctBias=" + correctBias
                 + (staggerRefreshes ? ", staggerRefreshes" : "")
+                + (refreshTolerance > 0 ? ", refreshTolerance=" + refreshTolerance : "")
                 + (staggerRefreshes || refreshPhase != 0 ? ", refreshPhase=" + refreshPhase : "")
                 + ", layout=" + layout + ")";
     }
@@ -567,6 +578,19 @@ public class Soap implements IUpdater {
          */
         public Builder staggerRefreshes(boolean staggerRefreshes) {
             soap.staggerRefreshes = staggerRefreshes;
+            return this;
+        }
+
+        /**
+         * Opt-in, a deviation from the reference: skip a due refresh of a basis {@code Q} while it still
+         * diagonalizes its factor, {@code ||offdiag(Q^T GG Q)||_F <= tolerance * ||Q^T GG Q||_F} (the criterion of
+         * "Purifying Shampoo", arXiv 2506.03595). The test costs one pass over {@code GG Q}, which the refresh
+         * computes first anyway; a skipped refresh saves its QR decomposition and the rotation of {@code M}.
+         * Default 0: every due basis is refreshed, as in the reference. Bases rebuilt after averaging are never
+         * skipped. See docs/performance.md for what it saved and cost on the example jobs.
+         */
+        public Builder refreshTolerance(double tolerance) {
+            soap.refreshTolerance = tolerance;
             return this;
         }
 

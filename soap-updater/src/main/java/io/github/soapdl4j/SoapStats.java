@@ -90,7 +90,7 @@ public final class SoapStats {
         }
         return new ParameterStats(layerName, paramName, layout, shape.toString(), t,
                 slot.counter(StateLayout.SKIPPED_STEPS), slot.counter(StateLayout.FAILED_DECOMPOSITIONS),
-                slot.counter(StateLayout.REPAIRED_BASES), param.refreshSeconds(), factors);
+                slot.counter(StateLayout.REPAIRED_BASES), param.refreshSeconds(), param.keptBases(), factors);
     }
 
     /** @return a symmetric copy of a factor whose lower triangle is current (ModeProducts.accumulateFactor) */

@@ -14,6 +14,7 @@ import io.github.soapdl4j.examples.common.TimingConditions;
 import io.github.soapdl4j.examples.common.Trainer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.dataset.adapter.MultiDataSetIteratorAdapter;
+import org.nd4j.linalg.learning.config.IUpdater;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -87,6 +88,10 @@ public final class MnistExample implements Callable<Integer> {
             + "(default: ${DEFAULT-VALUE})")
     int evalEvery = 10;
 
+    @Option(names = "--refresh-tolerance", description = "SOAP's opt-in refreshTolerance: skip a due refresh while "
+            + "the basis diagonalizes its factor within it (default: ${DEFAULT-VALUE}, the reference's schedule)")
+    double refreshTolerance = 0;
+
     public static void main(String[] args) {
         System.exit(commandLine(new MnistExample()).execute(args));
     }
@@ -157,7 +162,9 @@ public final class MnistExample implements Callable<Integer> {
     }
 
     private MultiLayerNetwork network(ImageModels.Model m, Optimizer optimizer, double lr, double wd, long seed) {
-        MultiLayerNetwork net = new MultiLayerNetwork(ImageModels.configuration(m, optimizer.updater(lr), wd, seed));
+        IUpdater updater = optimizer == Optimizer.SOAP
+                ? Soap.builder().learningRate(lr).refreshTolerance(refreshTolerance).build() : optimizer.updater(lr);
+        MultiLayerNetwork net = new MultiLayerNetwork(ImageModels.configuration(m, updater, wd, seed));
         net.init();
         return Soap.bind(net);
     }
