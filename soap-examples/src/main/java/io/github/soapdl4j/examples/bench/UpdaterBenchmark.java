@@ -132,7 +132,8 @@ public final class UpdaterBenchmark implements Callable<Integer> {
         line("");
         line("## Updater arithmetic rate against GEMM (square dense layers)");
         line("");
-        line("Flops: three mode-product passes per regular step (`3 * 2 * n * sum_k d_k`), plus per refresh and "
+        line("Flops: per regular step two mode-product passes and a symmetric factor update (`5 * n * sum_k d_k`), "
+                + "plus per refresh and "
                 + "factor `20/3 d^3 + 2 n d` (see `UpdaterFlops`), amortized over " + frequency + " steps. GEMM "
                 + "rate: the higher of the measurement above and one taken after the updater timings.");
         line("");
