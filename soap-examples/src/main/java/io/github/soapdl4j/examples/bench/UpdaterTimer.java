@@ -64,7 +64,9 @@ final class UpdaterTimer {
             net.getUpdater().update(net, new DefaultGradient(grad), call, 0, 1, LayerWorkspaceMgr.noWorkspaces());
             double ms = (System.nanoTime() - start) / 1e6;
             if (call >= warmup) {
-                byPhase.computeIfAbsent(Math.floorMod(call - 1, frequency), p -> new ArrayList<>()).add(ms);
+                // Call 1 takes the first Adam step, after which no refresh has fallen due yet.
+                int phase = call < 2 ? -1 : Math.floorMod(call - 1, frequency);
+                byPhase.computeIfAbsent(phase, p -> new ArrayList<>()).add(ms);
             }
         }
         return byPhase;
