@@ -80,11 +80,7 @@ public class DecoupledWeightDecay implements Regularization {
             double norm = param.norm2Number().doubleValue();
             sumOfSquares = norm * norm;
         } else {
-            sumOfSquares = 0;
-            for (int i = 0; i < p.length; i++) {
-                double x = p.get(i);
-                sumOfSquares += x * x;
-            }
+            sumOfSquares = p.sumOfSquares();
         }
         return coeff.valueAt(iteration, epoch) * 0.5 * sumOfSquares;
     }

@@ -125,12 +125,7 @@ final class HostKernels implements Kernels {
         if (h == null) {
             return fallback.sumOfSquares(x);
         }
-        double sum = 0;
-        for (int i = 0; i < h.length; i++) {
-            double e = h.get(i);
-            sum += e * e;
-        }
-        return sum;
+        return h.sumOfSquares();
     }
 
     @Override
@@ -139,12 +134,7 @@ final class HostKernels implements Kernels {
         if (h == null) {
             return fallback.sumOfSquares(a);
         }
-        double sum = 0;
-        for (int i = 0; i < h.length; i++) {
-            double e = h.get(i);
-            sum += e * e;
-        }
-        return sum;
+        return h.sumOfSquares();
     }
 
     @Override

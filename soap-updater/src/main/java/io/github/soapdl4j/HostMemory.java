@@ -61,6 +61,16 @@ final class HostMemory {
                 : new HostMemory(null, raw.asDoubleBuffer(), base, length);
     }
 
+    /** @return the sum of the squares of the elements */
+    double sumOfSquares() {
+        double sum = 0;
+        for (int i = 0; i < length; i++) {
+            double e = get(i);
+            sum += e * e;
+        }
+        return sum;
+    }
+
     double get(int i) {
         return floats != null ? floats.get(base + i) : doubles.get(base + i);
     }
