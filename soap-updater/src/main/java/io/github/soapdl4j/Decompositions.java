@@ -37,22 +37,30 @@ final class Decompositions {
     private final INDArray eigenvalues;
     private final INDArray input;
     private final int[] reversed;
+    /** The QR through OpenBLAS directly, or null to go through {@link #lapack}. */
+    private final OpenBlasQr directQr;
     /** The float64 twin that retries a failed float32 decomposition; created on the first retry. */
     private Decompositions doublePrecision;
 
     Decompositions(int d, DataType type) {
-        this(d, type, Nd4j.getBlasWrapper().lapack());
+        this(d, type, Kernels.forBackend());
     }
 
-    /** @param lapack the LAPACK binding to call (ND4J's; tests pass one that fails) */
+    /** ND4J's LAPACK binding, and the direct QR where the CPU backend's OpenBLAS is there. */
+    Decompositions(int d, DataType type, Kernels kernels) {
+        this(d, type, Nd4j.getBlasWrapper().lapack(), kernels, OpenBlasQr.load(d, type));
+    }
+
+    /** @param lapack the LAPACK binding to call for every decomposition (tests pass one that fails) */
     Decompositions(int d, DataType type, Lapack lapack) {
-        this(d, type, lapack, Kernels.forBackend());
+        this(d, type, lapack, Kernels.forBackend(), null);
     }
 
-    Decompositions(int d, DataType type, Lapack lapack, Kernels kernels) {
+    private Decompositions(int d, DataType type, Lapack lapack, Kernels kernels, OpenBlasQr directQr) {
         this.d = d;
         this.lapack = lapack;
         this.kernels = kernels;
+        this.directQr = directQr;
         this.work = Nd4j.createUninitialized(type, new long[] {d, d}, 'f');
         this.r = Nd4j.createUninitialized(type, new long[] {d, d}, 'f');
         this.eigenvalues = Nd4j.createUninitialized(type, new long[] {d}, 'f');
@@ -141,7 +149,11 @@ final class Decompositions {
     /** geqrf + orgqr on {@code work}: its orthonormal factor replaces it. */
     private boolean qrInPlace() {
         try {
-            if (lapack instanceof BaseLapack) {
+            if (directQr != null) {
+                if (!directQr.orthonormalize(work)) {
+                    return false;
+                }
+            } else if (lapack instanceof BaseLapack) {
                 // geqrf() also copies R out with one put() per row, which costs as much as the decomposition;
                 // the backends' own routine skips that when given no R.
                 BaseLapack base = (BaseLapack) lapack;
@@ -165,7 +177,8 @@ final class Decompositions {
             return false;
         }
         if (doublePrecision == null) {
-            doublePrecision = new Decompositions(d, DataType.DOUBLE, lapack, kernels);
+            doublePrecision = new Decompositions(d, DataType.DOUBLE, lapack, kernels,
+                    directQr == null ? null : OpenBlasQr.load(d, DataType.DOUBLE));
         }
         return true;
     }

@@ -250,6 +250,16 @@ final class HostKernels implements Kernels {
         return h == null ? fallback.allFinite(a) : allFinite(h);
     }
 
+    @Override
+    public boolean sameMemory(INDArray view, INDArray array, long from) {
+        if (fallback.sameMemory(view, array, from)) {
+            return true;
+        }
+        // One address is one memory on the CPU backend, whichever data buffer object wraps it.
+        long address = HostMemory.address(view, 0);
+        return address != 0 && view.dataType() == array.dataType() && address == HostMemory.address(array, from);
+    }
+
     private static boolean allFinite(HostMemory h) {
         for (int i = 0; i < h.length; i++) {
             if (!Double.isFinite(h.get(i))) {

@@ -1,5 +1,6 @@
 package io.github.soapdl4j;
 
+import org.bytedeco.javacpp.Pointer;
 import org.nd4j.linalg.api.buffer.DataBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -59,6 +60,19 @@ final class HostMemory {
         return type == DataType.FLOAT
                 ? new HostMemory(raw.asFloatBuffer(), null, base, length)
                 : new HostMemory(null, raw.asDoubleBuffer(), base, length);
+    }
+
+    /**
+     * @return the native address of element {@code from} of {@code a} (counted from the array's offset), or 0
+     *         where its data buffer has no host pointer at the start of its root memory
+     */
+    static long address(INDArray a, long from) {
+        DataBuffer data = a.data();
+        Pointer p = data.pointer();
+        if (p == null || p.position() != 0 || p.address() == 0) {
+            return 0;
+        }
+        return p.address() + (a.offset() + from) * data.getElementSize();
     }
 
     /** @return the sum of the squares of the elements */

@@ -74,4 +74,11 @@ interface Kernels {
 
     /** @return whether every element of the contiguous array {@code a} is finite */
     boolean allFinite(INDArray a);
+
+    /**
+     * @return whether {@code view} still reads and writes the elements of {@code array} from {@code from} on, so
+     *         that views made of it once (and the native pointers cached for them) can serve a later call.
+     *         Deeplearning4j hands the updater a new array object over the same gradient memory on every call.
+     */
+    boolean sameMemory(INDArray view, INDArray array, long from);
 }

@@ -1,5 +1,6 @@
 package io.github.soapdl4j;
 
+import org.nd4j.linalg.api.buffer.DataBuffer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.reduce3.Dot;
 import org.nd4j.linalg.api.ops.impl.updaters.AdamUpdater;
@@ -100,6 +101,21 @@ final class Nd4jKernels implements Kernels {
         // gradients of fewer than 1e6 entries below 1e32). BLAS asum, unlike ND4J's own reductions, runs on the
         // threads that the GEMMs before it leave spinning instead of competing with them.
         return Double.isFinite(Nd4j.getBlasWrapper().asum(x.flat()));
+    }
+
+    @Override
+    public boolean sameMemory(INDArray view, INDArray array, long from) {
+        // Another backend may keep a second copy of the memory (a device buffer) per data buffer object: only
+        // views of the same root buffer object are the same memory there. An array's offset counts from its root.
+        return root(array.data()) == root(view.data()) && array.offset() + from == view.offset();
+    }
+
+    /** @return the buffer that {@code b} is a view of, or {@code b} itself */
+    private static DataBuffer root(DataBuffer b) {
+        while (b.originalDataBuffer() != null && b.originalDataBuffer() != b) {
+            b = b.originalDataBuffer();
+        }
+        return b;
     }
 
     @Override

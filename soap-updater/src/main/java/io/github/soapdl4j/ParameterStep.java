@@ -63,7 +63,7 @@ final class ParameterStep {
      * @param learningRate the scheduled learning rate of this iteration
      */
     void step(INDArray grad, long from, double learningRate) {
-        if (gradientView == null || !gradientView.sameMemory(grad, from)) {
+        if (gradientView == null || !kernels.sameMemory(gradientView.flat(), grad, from)) {
             gradientView = new TensorView(grad, from, shape);
         }
         TensorView g = gradientView;
@@ -180,6 +180,11 @@ final class ParameterStep {
         refresh.orthogonalize(due, mayKeep);
         Arrays.fill(due, false);
         refreshNanos += System.nanoTime() - start;
+    }
+
+    /** @return the view of the gradient memory made on an earlier call and reused while the memory is the same */
+    TensorView gradientView() {
+        return gradientView;
     }
 
     PreconditionedShape shape() {

@@ -115,9 +115,4 @@ final class TensorView {
         }
         return host;
     }
-
-    /** @return whether this view still reads {@code array}'s memory (same buffer, same offset) */
-    boolean sameMemory(INDArray array, long from) {
-        return array.data() == flat.data() && array.offset() + from == flat.offset();
-    }
 }

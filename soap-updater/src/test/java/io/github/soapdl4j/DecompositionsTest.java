@@ -132,6 +132,35 @@ class DecompositionsTest {
         assertTrue(q.mmul(q.transpose()).mmul(a).equalsWithEps(a, 1e-3 * a.amaxNumber().doubleValue()));
     }
 
+    /**
+     * The default instance calls OpenBLAS's geqrf and orgqr itself with buffers it keeps ({@link OpenBlasQr}); the
+     * one given ND4J's LAPACK binding goes through ND4J, which calls the same routines. Both sizes of LAPACK's
+     * algorithm are covered: unblocked below 128 columns, blocked above.
+     */
+    @Test
+    void directQrGivesNd4jsResultBitForBit() {
+        for (DataType type : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
+            for (int d : new int[] {5, 150}) {
+                Nd4j.getRandom().setSeed(d);
+                INDArray a = Nd4j.randn(DataType.DOUBLE, d, d).castTo(type).dup('f');
+                Decompositions direct = new Decompositions(d, type);
+                Decompositions viaNd4j = new Decompositions(d, type, Nd4j.getBlasWrapper().lapack());
+                for (Decompositions dec : new Decompositions[] {direct, viaNd4j}) {
+                    dec.qrInput().assign(a);
+                    assertTrue(dec.orthonormalFactor(dec.qrInput()));
+                }
+                // Twice on the same buffers: the kept workspace gives the same answer again.
+                direct.qrInput().assign(a);
+                assertTrue(direct.orthonormalFactor(direct.qrInput()));
+                assertArrayEquals(viaNd4j.result().dup('f').data().asDouble(), direct.result().dup('f').data().asDouble(),
+                        type + " " + d);
+                INDArray q = direct.result();
+                assertTrue(q.transpose().mmul(q).equalsWithEps(Nd4j.eye(d).castTo(type),
+                        type == DataType.FLOAT ? 1e-5 : 1e-12), type + " " + d);
+            }
+        }
+    }
+
     @Test
     void nonFiniteInputFailsWithoutTouchingTheBasis() {
         int d = 4;

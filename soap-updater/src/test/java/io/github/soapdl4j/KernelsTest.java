@@ -2,6 +2,7 @@ package io.github.soapdl4j;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.nd4j.linalg.api.buffer.DataBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -12,6 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -52,6 +54,30 @@ class KernelsTest {
         double scale = Math.max(1, expected.amaxNumber().doubleValue());
         assertTrue(expected.distance1(actual) <= tolerance * scale * expected.length(),
                 what + ": host loops differ from ND4J ops by " + expected.distance1(actual));
+    }
+
+    /**
+     * Deeplearning4j hands the updater a new gradient array over the same memory on every call, with a new data
+     * buffer object: the host kernels recognize it by address (so the views made once are reused), ND4J's only by
+     * the buffer object (another backend may keep a device copy per object).
+     */
+    @ParameterizedTest
+    @EnumSource(Type.class)
+    void sameMemoryIsRecognizedThroughAnotherBufferObject(Type t) {
+        INDArray backing = Nd4j.rand(t.type, 40);
+        INDArray made = Views.fOrder(backing, 7, 20);
+        DataBuffer alias = Nd4j.createBuffer(backing.data().pointer(), t.type, 40, backing.data().indexer());
+        INDArray again = Nd4j.create(alias, new long[] {40}, new long[] {1}, 0, 'c');
+        assertNotSame(made.data(), again.data());
+        assertTrue(HOST.sameMemory(made, again, 7));
+        assertFalse(HOST.sameMemory(made, again, 8));
+        assertFalse(ND4J.sameMemory(made, again, 7));
+        assertTrue(ND4J.sameMemory(made, backing, 7));
+        assertTrue(HOST.sameMemory(made, backing, 7));
+        assertFalse(HOST.sameMemory(made, Nd4j.rand(t.type, 40), 7));
+        // What reading through the old view sees is what the new array holds.
+        again.putScalar(9, 42);
+        assertEquals(42, made.getDouble(2), 0);
     }
 
     @ParameterizedTest

@@ -47,6 +47,31 @@ class SoapUpdaterTest {
         assertTrue(g2.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 12)).norm2Number().doubleValue() > 0);
     }
 
+    /**
+     * Deeplearning4j passes a new array object over the same gradient memory on every call (a row vector that the
+     * updater reshapes): the views of it are made once, and each call still writes its update into that memory.
+     */
+    @Test
+    void gradientViewsAreMadeOnceForTheSameMemory() {
+        Soap soap = new Soap().withLayout(LAYOUT);
+        SoapUpdater u = (SoapUpdater) soap.instantiate(Nd4j.create(DataType.FLOAT, stateLength(soap)), true);
+        INDArray flatGradient = Nd4j.create(DataType.FLOAT, 1, 20);
+        Nd4j.getRandom().setSeed(3);
+        java.util.Set<TensorView> views = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (int i = 0; i < 4; i++) {
+            flatGradient.assign(Nd4j.randn(DataType.FLOAT, 1, 20));
+            INDArray blockView = flatGradient.get(org.nd4j.linalg.indexing.NDArrayIndex.point(0),
+                    org.nd4j.linalg.indexing.NDArrayIndex.interval(5, 20)).reshape(1, 15);
+            u.applyUpdater(blockView, i, 0);
+            if (i > 0) {
+                assertTrue(flatGradient.get(org.nd4j.linalg.indexing.NDArrayIndex.point(0),
+                        org.nd4j.linalg.indexing.NDArrayIndex.interval(5, 20)).norm2Number().doubleValue() > 0);
+            }
+            u.parameters().forEach(p -> views.add(p.gradientView()));
+        }
+        assertEquals(2, views.size(), "one view per parameter over four calls");
+    }
+
     @Test
     void stepCountStaysExactBeyondTwoToThe24InFloat32() {
         Soap soap = Soap.builder().preconditionFrequency(1 << 30).build().withLayout(LAYOUT);
