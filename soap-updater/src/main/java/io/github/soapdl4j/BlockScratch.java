@@ -59,7 +59,7 @@ final class BlockScratch {
                 int nth = sameSize.merge(d, 1, Integer::sum) - 1;
                 List<Decompositions> ofSize = decompositions.computeIfAbsent(d, size -> new ArrayList<>());
                 while (ofSize.size() <= nth) {
-                    ofSize.add(new Decompositions(d, type, kernels));
+                    ofSize.add(new Decompositions(d, type));
                 }
                 out[k] = ofSize.get(nth);
             }

@@ -42,13 +42,12 @@ final class Decompositions {
     /** The float64 twin that retries a failed float32 decomposition; created on the first retry. */
     private Decompositions doublePrecision;
 
+    /**
+     * ND4J's LAPACK binding, and the direct QR where the CPU backend's OpenBLAS is there. The instance has kernels
+     * of its own: the decompositions of one refresh may run on different threads ({@link ConcurrentRefresh}).
+     */
     Decompositions(int d, DataType type) {
-        this(d, type, Kernels.forBackend());
-    }
-
-    /** ND4J's LAPACK binding, and the direct QR where the CPU backend's OpenBLAS is there. */
-    Decompositions(int d, DataType type, Kernels kernels) {
-        this(d, type, Nd4j.getBlasWrapper().lapack(), kernels, OpenBlasQr.load(d, type));
+        this(d, type, Nd4j.getBlasWrapper().lapack(), Kernels.forBackend(), OpenBlasQr.load(d, type));
     }
 
     /** @param lapack the LAPACK binding to call for every decomposition (tests pass one that fails) */

@@ -20,6 +20,8 @@ final class HostKernels implements Kernels {
     private final Nd4jKernels fallback = new Nd4jKernels();
     /** Direct OpenBLAS calls, or null where its bindings are absent (then ND4J's GEMM). */
     private final OpenBlasProducts blas = OpenBlasProducts.load();
+    /** Java arrays the element-wise loops run over, a chunk at a time: loops over arrays are vectorized. */
+    private final Chunks chunks = new Chunks();
 
     @Override
     public void gemm(INDArray a, INDArray b, INDArray c, boolean transposeA, boolean transposeB, double alpha,
@@ -62,38 +64,55 @@ final class HostKernels implements Kernels {
         }
         int n = g.length;
         if (g.floats != null) {
-            FloatBuffer gf = g.floats;
-            FloatBuffer mf = hm.floats;
-            FloatBuffer vf = hv.floats;
-            int gb = g.base;
-            int mb = hm.base;
-            int vb = hv.base;
+            // float32 arithmetic throughout, as the reference computes a float32 step.
             float fb1 = (float) b1;
             float fa1 = (float) (1 - b1);
             float fb2 = (float) b2;
             float fa2 = (float) (1 - b2);
-            for (int i = 0; i < n; i++) {
-                float x = gf.get(gb + i);
-                float mi = fb1 * mf.get(mb + i) + fa1 * x;
-                float vi = fb2 * vf.get(vb + i) + fa2 * (x * x);
-                mf.put(mb + i, mi);
-                vf.put(vb + i, vi);
-                gf.put(gb + i, (float) (c * mi / (Math.sqrt(vi) + eps)));
+            float fc = (float) c;
+            float feps = (float) eps;
+            float[] x = chunks.floats(0);
+            float[] mc = chunks.floats(1);
+            float[] vc = chunks.floats(2);
+            for (int start = 0; start < n; start += Chunks.LENGTH) {
+                int len = Math.min(Chunks.LENGTH, n - start);
+                g.floats.get(g.base + start, x, 0, len);
+                hm.floats.get(hm.base + start, mc, 0, len);
+                hv.floats.get(hv.base + start, vc, 0, len);
+                for (int i = 0; i < len; i++) {
+                    float xi = x[i];
+                    float mi = fb1 * mc[i] + fa1 * xi;
+                    float vi = fb2 * vc[i] + fa2 * (xi * xi);
+                    mc[i] = mi;
+                    vc[i] = vi;
+                    x[i] = fc * mi / ((float) Math.sqrt(vi) + feps);
+                }
+                g.floats.put(g.base + start, x, 0, len);
+                hm.floats.put(hm.base + start, mc, 0, len);
+                hv.floats.put(hv.base + start, vc, 0, len);
             }
         } else {
-            DoubleBuffer gd = g.doubles;
-            DoubleBuffer md = hm.doubles;
-            DoubleBuffer vd = hv.doubles;
-            int gb = g.base;
-            int mb = hm.base;
-            int vb = hv.base;
-            for (int i = 0; i < n; i++) {
-                double x = gd.get(gb + i);
-                double mi = b1 * md.get(mb + i) + (1 - b1) * x;
-                double vi = b2 * vd.get(vb + i) + (1 - b2) * (x * x);
-                md.put(mb + i, mi);
-                vd.put(vb + i, vi);
-                gd.put(gb + i, c * mi / (Math.sqrt(vi) + eps));
+            double a1 = 1 - b1;
+            double a2 = 1 - b2;
+            double[] x = chunks.doubles(0);
+            double[] mc = chunks.doubles(1);
+            double[] vc = chunks.doubles(2);
+            for (int start = 0; start < n; start += Chunks.LENGTH) {
+                int len = Math.min(Chunks.LENGTH, n - start);
+                g.doubles.get(g.base + start, x, 0, len);
+                hm.doubles.get(hm.base + start, mc, 0, len);
+                hv.doubles.get(hv.base + start, vc, 0, len);
+                for (int i = 0; i < len; i++) {
+                    double xi = x[i];
+                    double mi = b1 * mc[i] + a1 * xi;
+                    double vi = b2 * vc[i] + a2 * (xi * xi);
+                    mc[i] = mi;
+                    vc[i] = vi;
+                    x[i] = c * mi / (Math.sqrt(vi) + eps);
+                }
+                g.doubles.put(g.base + start, x, 0, len);
+                hm.doubles.put(hm.base + start, mc, 0, len);
+                hv.doubles.put(hv.base + start, vc, 0, len);
             }
         }
     }
@@ -105,16 +124,27 @@ final class HostKernels implements Kernels {
             fallback.scale(x, s);
             return;
         }
+        int n = h.length;
         if (h.floats != null) {
-            FloatBuffer f = h.floats;
             float fs = (float) s;
-            for (int i = h.base, end = h.base + h.length; i < end; i++) {
-                f.put(i, f.get(i) * fs);
+            float[] a = chunks.floats(0);
+            for (int start = 0; start < n; start += Chunks.LENGTH) {
+                int len = Math.min(Chunks.LENGTH, n - start);
+                h.floats.get(h.base + start, a, 0, len);
+                for (int i = 0; i < len; i++) {
+                    a[i] *= fs;
+                }
+                h.floats.put(h.base + start, a, 0, len);
             }
         } else {
-            DoubleBuffer d = h.doubles;
-            for (int i = h.base, end = h.base + h.length; i < end; i++) {
-                d.put(i, d.get(i) * s);
+            double[] a = chunks.doubles(0);
+            for (int start = 0; start < n; start += Chunks.LENGTH) {
+                int len = Math.min(Chunks.LENGTH, n - start);
+                h.doubles.get(h.base + start, a, 0, len);
+                for (int i = 0; i < len; i++) {
+                    a[i] *= s;
+                }
+                h.doubles.put(h.base + start, a, 0, len);
             }
         }
     }
@@ -260,9 +290,43 @@ final class HostKernels implements Kernels {
         return address != 0 && view.dataType() == array.dataType() && address == HostMemory.address(array, from);
     }
 
-    private static boolean allFinite(HostMemory h) {
-        for (int i = 0; i < h.length; i++) {
-            if (!Double.isFinite(h.get(i))) {
+    private boolean allFinite(HostMemory h) {
+        int n = h.length;
+        for (int start = 0; start < n; start += Chunks.LENGTH) {
+            int len = Math.min(Chunks.LENGTH, n - start);
+            // x - x is 0 for every finite x and NaN otherwise, so a sum of such terms is NaN iff one element is
+            // not finite; four partial sums keep the additions independent of each other.
+            double s0 = 0;
+            double s1 = 0;
+            double s2 = 0;
+            double s3 = 0;
+            int i = 0;
+            if (h.floats != null) {
+                float[] a = chunks.floats(0);
+                h.floats.get(h.base + start, a, 0, len);
+                for (; i + 3 < len; i += 4) {
+                    s0 += a[i] - a[i];
+                    s1 += a[i + 1] - a[i + 1];
+                    s2 += a[i + 2] - a[i + 2];
+                    s3 += a[i + 3] - a[i + 3];
+                }
+                for (; i < len; i++) {
+                    s0 += a[i] - a[i];
+                }
+            } else {
+                double[] a = chunks.doubles(0);
+                h.doubles.get(h.base + start, a, 0, len);
+                for (; i + 3 < len; i += 4) {
+                    s0 += a[i] - a[i];
+                    s1 += a[i + 1] - a[i + 1];
+                    s2 += a[i + 2] - a[i + 2];
+                    s3 += a[i + 3] - a[i + 3];
+                }
+                for (; i < len; i++) {
+                    s0 += a[i] - a[i];
+                }
+            }
+            if (s0 + s1 + s2 + s3 != 0) {
                 return false;
             }
         }

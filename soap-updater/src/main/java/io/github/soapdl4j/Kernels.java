@@ -8,7 +8,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * eigenbasis, and the scaling, copies and permutations of the step and the refresh. Two implementations compute
  * the same values: {@link HostKernels}, for the CPU backend, calls OpenBLAS directly and runs the element-wise
  * work as loops on the calling thread over the arrays' memory; {@link Nd4jKernels}, ND4J ops, serves any
- * backend. Matrices are column-major and contiguous, vectors contiguous.
+ * backend. Matrices are column-major and contiguous, vectors contiguous. An instance serves one thread at a time
+ * (the host loops keep their working arrays).
  */
 interface Kernels {
 

@@ -94,25 +94,36 @@ class KernelsTest {
         assertEquals(null, HostMemory.of(Nd4j.rand(DataType.HALF, 4)), "half precision is not addressed");
     }
 
+    /** Longer than two of the host loops' chunks ({@link Chunks#LENGTH}), with a remainder. */
+    private static final PreconditionedShape LONG = PreconditionedShape.of(
+            new ParamLayout("W", new long[] {90, 100}, 'f'), 10000, false, false);
+
     @ParameterizedTest
     @EnumSource(Type.class)
     void adamScaleAndNormsMatch(Type t) {
-        TensorView[] host = {tensor(t.type, 1), tensor(t.type, 2), tensor(t.type, 3)};
-        TensorView[] ops = {tensor(t.type, 1), tensor(t.type, 2), tensor(t.type, 3)};
-        for (long step = 1; step <= 3; step++) {
-            double c = Math.sqrt(1 - Math.pow(0.99, step)) / (1 - Math.pow(0.9, step));
-            HOST.adam(host[0], host[1], host[2], 0.9, 0.99, 1e-8, c, step);
-            ND4J.adam(ops[0], ops[1], ops[2], 0.9, 0.99, 1e-8, c, step);
+        for (PreconditionedShape shape : List.of(SHAPE, LONG)) {
+            TensorView[] host = new TensorView[3];
+            TensorView[] ops = new TensorView[3];
             for (int i = 0; i < 3; i++) {
-                assertClose(ops[i].flat(), host[i].flat(), t.tolerance, "adam, array " + i + ", step " + step);
+                host[i] = new TensorView(view(t.type, shape.length(), i + 1), shape);
+                ops[i] = new TensorView(view(t.type, shape.length(), i + 1), shape);
             }
+            for (long step = 1; step <= 3; step++) {
+                double c = Math.sqrt(1 - Math.pow(0.99, step)) / (1 - Math.pow(0.9, step));
+                HOST.adam(host[0], host[1], host[2], 0.9, 0.99, 1e-8, c, step);
+                ND4J.adam(ops[0], ops[1], ops[2], 0.9, 0.99, 1e-8, c, step);
+                for (int i = 0; i < 3; i++) {
+                    assertClose(ops[i].flat(), host[i].flat(), t.tolerance,
+                            "adam, array " + i + ", step " + step + ", " + shape.length() + " elements");
+                }
+            }
+            HOST.scale(host[0], -0.25);
+            ND4J.scale(ops[0], -0.25);
+            assertClose(ops[0].flat(), host[0].flat(), t.tolerance, "scale");
+            assertEquals(ND4J.sumOfSquares(ops[0]), HOST.sumOfSquares(host[0]), t.tolerance * shape.length());
+            HOST.zero(host[0]);
+            assertEquals(0.0, host[0].flat().amaxNumber().doubleValue(), 0.0);
         }
-        HOST.scale(host[0], -0.25);
-        ND4J.scale(ops[0], -0.25);
-        assertClose(ops[0].flat(), host[0].flat(), t.tolerance, "scale");
-        assertEquals(ND4J.sumOfSquares(ops[0]), HOST.sumOfSquares(host[0]), t.tolerance * SHAPE.length());
-        HOST.zero(host[0]);
-        assertEquals(0.0, host[0].flat().amaxNumber().doubleValue(), 0.0);
     }
 
     @ParameterizedTest
@@ -209,5 +220,19 @@ class KernelsTest {
         g.flat().putScalar(SHAPE.length() - 1, Double.POSITIVE_INFINITY);
         assertFalse(HOST.allFinite(g));
         assertFalse(ND4J.allFinite(g));
+        // Longer than two of the host loops' chunks: every position class (first, a chunk's last, the next
+        // chunk's first, the remainder past the unrolled part, the last), each value that is not finite.
+        int n = 2 * Chunks.LENGTH + 3;
+        INDArray long1 = view(t.type, n, 11);
+        assertTrue(HOST.allFinite(long1));
+        for (int i : new int[] {0, Chunks.LENGTH - 1, Chunks.LENGTH, 2 * Chunks.LENGTH + 1, n - 1}) {
+            for (double bad : new double[] {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY}) {
+                double kept = long1.getDouble(i);
+                long1.putScalar(i, bad);
+                assertFalse(HOST.allFinite(long1), bad + " at " + i);
+                long1.putScalar(i, kept);
+            }
+        }
+        assertTrue(HOST.allFinite(long1));
     }
 }
