@@ -23,6 +23,9 @@ final class FitTimer {
             y.putScalar(i, i % 10, 1.0);
         }
         DataSet batch = new DataSet(x, y);
+        // Deeplearning4j's training leaves garbage whose collection pauses grow with the heap; each run starts from
+        // a collected heap, so that the optimizer timed second does not inherit the first one's.
+        System.gc();
         List<Double> ms = new ArrayList<>();
         for (int i = 0; i < warmup + timed; i++) {
             long start = System.nanoTime();
