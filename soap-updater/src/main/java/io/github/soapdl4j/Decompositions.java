@@ -12,7 +12,8 @@ import java.util.stream.IntStream;
 /**
  * The two decompositions SOAP needs, through ND4J's LAPACK bindings, for {@code d x d} matrices: eigenvectors by
  * {@code syev} (the first basis, docs/algorithm.md §2) and the orthonormal factor of a QR decomposition by
- * {@code geqrf} + {@code orgqr} (every refresh, docs/algorithm.md §4).
+ * {@code geqrf} + {@code orgqr} (every refresh, docs/algorithm.md §4). On the CPU backend the QR calls the same
+ * LAPACK routines directly, with a workspace kept between calls ({@link OpenBlasQr}).
  *
  * <p>LAPACK gets contiguous column-major buffers owned by this class (offset 0): ND4J ignores {@code syev}'s
  * status and returns garbage for strided input, so the results are checked for finiteness here. A float32 failure
