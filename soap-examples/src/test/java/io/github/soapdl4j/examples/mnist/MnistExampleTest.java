@@ -53,6 +53,20 @@ class MnistExampleTest {
         }
     }
 
+    /** The CNN has its own default SOAP learning rate; a given --soap-lr wins on either model. */
+    @Test
+    void cnnTrainsSoapAtItsOwnDefaultLearningRateUnlessOneIsGiven() {
+        MnistExample defaults = new MnistExample();
+        MnistExample.commandLine(defaults).parseArgs("--model", "both");
+        assertEquals(1e-3, defaults.soapLearningRate(ImageModels.Model.MLP, defaults.options.soapLr));
+        assertEquals(MnistExample.CNN_SOAP_LR, defaults.soapLearningRate(ImageModels.Model.CNN,
+                defaults.options.soapLr));
+        assertNotEquals(1e-3, MnistExample.CNN_SOAP_LR);
+        MnistExample given = new MnistExample();
+        MnistExample.commandLine(given).parseArgs("--model", "cnn", "--soap-lr", "1e-3");
+        assertEquals(1e-3, given.soapLearningRate(ImageModels.Model.CNN, given.options.soapLr));
+    }
+
     @Test
     void sweepTrainsEveryOptimizerOnTheSameGrid(@TempDir File out) throws Exception {
         MnistExample job = new MnistExample();
