@@ -18,6 +18,37 @@ final class GemmRate {
      *         least three products) of untimed ones: the first calls of a fresh JVM run ND4J's Java side
      *         uncompiled, which at 128 measured a fifteenth of the rate
      */
+    /**
+     * One timed product per {@link #run()}, for interleaving with other timed work: a rate sampled between the
+     * calls it is compared with sees the same stretch of a machine whose speed drifts.
+     */
+    static final class Probe implements Runnable {
+        private final int n;
+        private final INDArray a;
+        private final INDArray b;
+        private final INDArray c;
+        private final List<Double> ms = new ArrayList<>();
+
+        Probe(int n) {
+            this.n = n;
+            this.a = Nd4j.rand(DataType.FLOAT, n, n).dup('f');
+            this.b = Nd4j.rand(DataType.FLOAT, n, n).dup('f');
+            this.c = Nd4j.create(DataType.FLOAT, new long[] {n, n}, 'f');
+        }
+
+        @Override
+        public void run() {
+            long start = System.nanoTime();
+            Nd4j.gemm(a, b, c, false, false, 1.0, 0.0);
+            ms.add((System.nanoTime() - start) / 1e6);
+        }
+
+        /** @return GFLOP/s from the median of the products run so far */
+        double gflops() {
+            return 2.0 * n * n * n / (Stats.median(ms) * 1e6);
+        }
+    }
+
     static double gflops(int n, int reps) {
         INDArray a = Nd4j.rand(DataType.FLOAT, n, n).dup('f');
         INDArray b = Nd4j.rand(DataType.FLOAT, n, n).dup('f');

@@ -38,7 +38,12 @@ final class UpdaterTimer {
      * @param frequency the precondition frequency, to classify refresh steps
      */
     static Timings time(MultiLayerNetwork net, int warmup, int timed, int frequency) {
-        Map<Integer, List<Double>> byPhase = timeByPhase(net, warmup, timed, frequency);
+        return time(net, warmup, timed, frequency, () -> { });
+    }
+
+    /** @param between run before each timed call's gradients are written (not part of the call's time) */
+    static Timings time(MultiLayerNetwork net, int warmup, int timed, int frequency, Runnable between) {
+        Map<Integer, List<Double>> byPhase = timeByPhase(net, warmup, timed, frequency, between);
         List<Double> regular = new ArrayList<>();
         byPhase.forEach((phase, ms) -> {
             if (phase != 0) {
@@ -53,11 +58,19 @@ final class UpdaterTimer {
      *         {@code frequency}
      */
     static Map<Integer, List<Double>> timeByPhase(MultiLayerNetwork net, int warmup, int timed, int frequency) {
+        return timeByPhase(net, warmup, timed, frequency, () -> { });
+    }
+
+    private static Map<Integer, List<Double>> timeByPhase(MultiLayerNetwork net, int warmup, int timed,
+                                                          int frequency, Runnable between) {
         INDArray grad = net.getFlattenedGradients();
         INDArray noise = Nd4j.create(DataType.FLOAT, grad.length());
         Map<Integer, List<Double>> byPhase = new TreeMap<>();
         Nd4j.getRandom().setSeed(12345);
         for (int call = 0; call < warmup + timed; call++) {
+            if (call >= warmup) {
+                between.run();
+            }
             Nd4j.randn(noise);
             grad.assign(noise.reshape(grad.shape()).muli(1e-2));
             long start = System.nanoTime();

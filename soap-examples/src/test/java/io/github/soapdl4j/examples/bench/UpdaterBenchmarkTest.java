@@ -23,7 +23,7 @@ class UpdaterBenchmarkTest {
         assertEquals(0, code);
         String report = Files.readString(out.toPath());
         for (String section : new String[] {"Timing conditions", "GEMM rate", "Updater time per step",
-                "arithmetic rate", "fit() per step", "Memory", "dense 64x64", "Memory over 120", "| growth |"}) {
+                "arithmetic rate", "GEMM GFLOP/s interleaved", "fit() per step", "Memory", "dense 64x64", "Memory over 120", "| growth |"}) {
             assertTrue(report.contains(section), "missing " + section + " in\n" + report);
         }
         assertTrue(!report.contains("NaN |"), "every timing was measured:\n" + report);
@@ -39,7 +39,9 @@ class UpdaterBenchmarkTest {
     @Test
     void timerSeparatesRefreshSteps() {
         MultiLayerNetwork net = BenchNetworks.square(new Soap(), 16);
-        UpdaterTimer.Timings t = UpdaterTimer.time(net, 1, 21, 10);
+        int[] between = {0};
+        UpdaterTimer.Timings t = UpdaterTimer.time(net, 1, 21, 10, () -> between[0]++);
+        assertEquals(21, between[0], "the interleaved work runs once before each timed call");
         assertEquals(2, t.refresh().size(), "calls 11 and 21, which run the refreshes due on steps 10 and 20");
         assertEquals(19, t.regular().size());
         assertTrue(t.all().stream().allMatch(ms -> ms > 0 && Double.isFinite(ms)));
