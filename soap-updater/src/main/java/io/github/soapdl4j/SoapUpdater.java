@@ -78,7 +78,10 @@ public class SoapUpdater implements GradientUpdater<Soap> {
         if (!config.isBound()) {
             throw UnboundRefusal.forCaller();
         }
-        if (gradient.rank() != 1) {
+        // Deeplearning4j passes its block gradient as a [1, n] row: the parameters' views read its memory as it is
+        // (Views.fOrder), so only other shapes are flattened, which would make a new array object every call.
+        if (gradient.rank() != 1 && !(gradient.rank() == 2 && gradient.rows() == 1
+                && (gradient.length() <= 1 || gradient.elementWiseStride() == 1))) {
             gradient = gradient.reshape(gradient.length());
         }
         // DL4J calls updaters inside its training workspaces; scratch buffers and the views cached on first use
