@@ -135,12 +135,13 @@ class DecompositionsTest {
     /**
      * The default instance calls OpenBLAS's geqrf and orgqr itself with buffers it keeps ({@link OpenBlasQr}); the
      * one given ND4J's LAPACK binding goes through ND4J, which calls the same routines. Both sizes of LAPACK's
-     * algorithm are covered: unblocked below 128 columns, blocked above.
+     * algorithm are covered: unblocked below 128 columns, blocked above; 256 is decomposed in a padded copy
+     * (a column of 256 elements is 1 or 2 KiB long).
      */
     @Test
     void directQrGivesNd4jsResultBitForBit() {
         for (DataType type : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
-            for (int d : new int[] {5, 150}) {
+            for (int d : new int[] {5, 150, 256}) {
                 Nd4j.getRandom().setSeed(d);
                 INDArray a = Nd4j.randn(DataType.DOUBLE, d, d).castTo(type).dup('f');
                 Decompositions direct = new Decompositions(d, type);
@@ -159,6 +160,17 @@ class DecompositionsTest {
                         type == DataType.FLOAT ? 1e-5 : 1e-12), type + " " + d);
             }
         }
+    }
+
+    /** Only columns whose length in bytes is a multiple of 1 KiB get a cache line more. */
+    @Test
+    void qrPadsOnlyColumnsThatAliasCacheSets() {
+        assertEquals(512 + 16, OpenBlasQr.leadingDimension(512, Float.BYTES));
+        assertEquals(128 + 8, OpenBlasQr.leadingDimension(128, Double.BYTES));
+        assertEquals(1024 + 16, OpenBlasQr.leadingDimension(1024, Float.BYTES));
+        assertEquals(128, OpenBlasQr.leadingDimension(128, Float.BYTES));
+        assertEquals(784, OpenBlasQr.leadingDimension(784, Float.BYTES));
+        assertEquals(64, OpenBlasQr.leadingDimension(64, Double.BYTES));
     }
 
     @Test
