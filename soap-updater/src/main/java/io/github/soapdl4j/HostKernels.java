@@ -22,6 +22,8 @@ final class HostKernels implements Kernels {
     private final OpenBlasProducts blas = OpenBlasProducts.load();
     /** Java arrays the element-wise loops run over, a chunk at a time: loops over arrays are vectorized. */
     private final Chunks chunks = new Chunks();
+    /** Side of the square tiles {@link #mirrorLower} works in. */
+    private static final int MIRROR_TILE = 16;
 
     @Override
     public void gemm(INDArray a, INDArray b, INDArray c, boolean transposeA, boolean transposeB, double alpha,
@@ -45,10 +47,18 @@ final class HostKernels implements Kernels {
             fallback.mirrorLower(c);
             return;
         }
+        // In tiles: the writes go along rows, and elements of a row whose columns are a power of two long share
+        // cache sets (a 512x512 float32 factor took 0.71 ms untiled, 0.22 ms in tiles of 16; 784x784 0.39-0.49).
         int d = (int) c.rows();
-        for (int j = 0; j < d; j++) {
-            for (int i = j + 1; i < d; i++) {
-                h.set(j + d * i, h.get(i + d * j));
+        for (int jb = 0; jb < d; jb += MIRROR_TILE) {
+            int jEnd = Math.min(d, jb + MIRROR_TILE);
+            for (int ib = jb; ib < d; ib += MIRROR_TILE) {
+                int iEnd = Math.min(d, ib + MIRROR_TILE);
+                for (int j = jb; j < jEnd; j++) {
+                    for (int i = Math.max(ib, j + 1); i < iEnd; i++) {
+                        h.set(j + d * i, h.get(i + d * j));
+                    }
+                }
             }
         }
     }
@@ -187,9 +197,7 @@ final class HostKernels implements Kernels {
             fallback.copy(src, dst);
             return;
         }
-        for (int i = 0; i < s.length; i++) {
-            d.set(i, s.get(i));
-        }
+        s.copyTo(0, d, 0, s.length);
     }
 
     @Override
@@ -202,11 +210,7 @@ final class HostKernels implements Kernels {
         }
         int rows = (int) src.rows();
         for (int j = 0; j < idx.length; j++) {
-            int from = idx[j] * rows;
-            int to = j * rows;
-            for (int i = 0; i < rows; i++) {
-                d.set(to + i, s.get(from + i));
-            }
+            s.copyTo(idx[j] * rows, d, j * rows, rows);
         }
     }
 

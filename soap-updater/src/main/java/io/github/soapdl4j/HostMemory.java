@@ -85,6 +85,30 @@ final class HostMemory {
         return sum;
     }
 
+    /**
+     * Copies {@code count} elements from element {@code from} of this memory to element {@code to} of {@code dst},
+     * as one bulk copy where both hold the same data type.
+     */
+    void copyTo(int from, HostMemory dst, int to, int count) {
+        if (floats != null && dst.floats != null) {
+            FloatBuffer source = floats.duplicate();
+            source.limit(base + from + count).position(base + from);
+            FloatBuffer target = dst.floats.duplicate();
+            target.position(dst.base + to);
+            target.put(source);
+        } else if (doubles != null && dst.doubles != null) {
+            DoubleBuffer source = doubles.duplicate();
+            source.limit(base + from + count).position(base + from);
+            DoubleBuffer target = dst.doubles.duplicate();
+            target.position(dst.base + to);
+            target.put(source);
+        } else {
+            for (int i = 0; i < count; i++) {
+                dst.set(to + i, get(from + i));
+            }
+        }
+    }
+
     double get(int i) {
         return floats != null ? floats.get(base + i) : doubles.get(base + i);
     }

@@ -205,6 +205,19 @@ class KernelsTest {
         }
     }
 
+    /** 37 columns: the host loop's tiles of 16 end short at the edge and along the diagonal. */
+    @ParameterizedTest
+    @EnumSource(Type.class)
+    void mirroringCoversEveryTile(Type t) {
+        int d = 37;
+        INDArray host = Views.fOrder(view(t.type, d * d + 3, 20), 3, d, d);
+        INDArray expected = host.dup('f');
+        ND4J.mirrorLower(expected);
+        HOST.mirrorLower(host);
+        assertEquals(expected, host);
+        assertEquals(host, host.transpose().dup('f'));
+    }
+
     @ParameterizedTest
     @EnumSource(Type.class)
     void finitenessIsChecked(Type t) {
