@@ -67,6 +67,19 @@ class MnistExampleTest {
         assertEquals(1e-3, given.soapLearningRate(ImageModels.Model.CNN, given.options.soapLr));
     }
 
+    /** The CNN has its own default number of epochs; a given --epochs wins on either model. */
+    @Test
+    void cnnTrainsForItsOwnDefaultEpochsUnlessTheyAreGiven() {
+        MnistExample defaults = new MnistExample();
+        MnistExample.commandLine(defaults).parseArgs("--model", "both");
+        assertEquals(10, defaults.epochs(ImageModels.Model.MLP, defaults.epochs));
+        assertEquals(MnistExample.CNN_EPOCHS, defaults.epochs(ImageModels.Model.CNN, defaults.epochs));
+        assertNotEquals(10, MnistExample.CNN_EPOCHS);
+        MnistExample given = new MnistExample();
+        MnistExample.commandLine(given).parseArgs("--model", "cnn", "--epochs", "4");
+        assertEquals(4, given.epochs(ImageModels.Model.CNN, given.epochs));
+    }
+
     @Test
     void sweepTrainsEveryOptimizerOnTheSameGrid(@TempDir File out) throws Exception {
         MnistExample job = new MnistExample();
