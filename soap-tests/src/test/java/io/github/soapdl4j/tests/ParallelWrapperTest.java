@@ -78,9 +78,13 @@ class ParallelWrapperTest {
         assertTrue(StateInspector.worstOrthonormalityError() <= 1e-4,
                 "a basis after a worker's step is off by " + StateInspector.worstOrthonormalityError());
         if (averageUpdaters && averagingFrequency == 1) {
-            // Averaged after every step, the workers part only on their first bases (each from its own first
-            // gradient), rebuilt once after the first averaging: 2 factors in each of the 3 weight matrices.
-            assertEquals(6, StateInspector.repairs.get(), "bases rebuilt other than the first ones");
+            // Averaged after every step, the workers can part only on their first bases (each from its own first
+            // gradient), rebuilt once after the first averaging that finds them apart: at most 2 factors in each of
+            // the 3 weight matrices. How many depends on where ParallelWrapper's first averaging falls relative to
+            // the workers' first steps (6 in some runs, 4 or 0 in others, on the same code); more would mean that
+            // bases parted after the first ones.
+            assertTrue(StateInspector.repairs.get() <= 6,
+                    "bases rebuilt other than the first ones: " + StateInspector.repairs.get());
         } else if (averageUpdaters && REFRESH % averagingFrequency != 0) {
             assertTrue(StateInspector.repairs.get() > 0, "averaged bases were rebuilt");
         }
