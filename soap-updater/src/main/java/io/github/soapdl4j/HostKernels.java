@@ -24,6 +24,8 @@ final class HostKernels implements Kernels {
     private final Chunks chunks = new Chunks();
     /** Side of the square tiles {@link #mirrorLower} works in. */
     private static final int MIRROR_TILE = 16;
+    /** {@link HostMemory#copyRuns} starts for a copy of a whole array as one run. */
+    private static final int[] ONE_RUN = {0};
 
     @Override
     public void gemm(INDArray a, INDArray b, INDArray c, boolean transposeA, boolean transposeB, double alpha,
@@ -197,7 +199,7 @@ final class HostKernels implements Kernels {
             fallback.copy(src, dst);
             return;
         }
-        s.copyTo(0, d, 0, s.length);
+        s.copyRuns(d, s.length, ONE_RUN);
     }
 
     @Override
@@ -208,10 +210,7 @@ final class HostKernels implements Kernels {
             fallback.permuteColumns(src, dst, idx);
             return;
         }
-        int rows = (int) src.rows();
-        for (int j = 0; j < idx.length; j++) {
-            s.copyTo(idx[j] * rows, d, j * rows, rows);
-        }
+        s.copyRuns(d, (int) src.rows(), idx);
     }
 
     @Override

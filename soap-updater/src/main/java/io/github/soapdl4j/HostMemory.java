@@ -86,25 +86,34 @@ final class HostMemory {
     }
 
     /**
-     * Copies {@code count} elements from element {@code from} of this memory to element {@code to} of {@code dst},
-     * as one bulk copy where both hold the same data type.
+     * Copies runs of {@code count} elements: run {@code j} from element {@code starts[j] * count} of this memory to
+     * element {@code j * count} of {@code dst}, each as one bulk copy where both hold the same data type (one pair
+     * of buffer views for all runs).
      */
-    void copyTo(int from, HostMemory dst, int to, int count) {
+    void copyRuns(HostMemory dst, int count, int[] starts) {
         if (floats != null && dst.floats != null) {
             FloatBuffer source = floats.duplicate();
-            source.limit(base + from + count).position(base + from);
             FloatBuffer target = dst.floats.duplicate();
-            target.position(dst.base + to);
-            target.put(source);
+            for (int j = 0; j < starts.length; j++) {
+                int from = base + starts[j] * count;
+                source.limit(from + count).position(from);
+                target.position(dst.base + j * count);
+                target.put(source);
+            }
         } else if (doubles != null && dst.doubles != null) {
             DoubleBuffer source = doubles.duplicate();
-            source.limit(base + from + count).position(base + from);
             DoubleBuffer target = dst.doubles.duplicate();
-            target.position(dst.base + to);
-            target.put(source);
+            for (int j = 0; j < starts.length; j++) {
+                int from = base + starts[j] * count;
+                source.limit(from + count).position(from);
+                target.position(dst.base + j * count);
+                target.put(source);
+            }
         } else {
-            for (int i = 0; i < count; i++) {
-                dst.set(to + i, get(from + i));
+            for (int j = 0; j < starts.length; j++) {
+                for (int i = 0; i < count; i++) {
+                    dst.set(j * count + i, get(starts[j] * count + i));
+                }
             }
         }
     }
