@@ -49,22 +49,24 @@ final class ModeProducts {
     }
 
     /**
-     * {@code out = x} with mode {@code k} multiplied by {@code c}, that is {@code out_(k) = c x_(k)} for the mode-k
-     * unfolding. The first and last modes are one GEMM on {@code x}'s unfoldings; a middle mode takes the full
-     * rotation with the other modes passed through, using {@code tmp} and {@code single} (an all-null array of
-     * one matrix per mode, left all-null again).
+     * {@code out = x} with mode {@code k} multiplied by {@code c} ({@code transposeC}: by {@code c^T}), that is
+     * {@code out_(k) = c x_(k)} for the mode-k unfolding. The first and last modes are one GEMM on {@code x}'s
+     * unfoldings; a middle mode takes the full rotation with the other modes passed through, using {@code tmp}
+     * and {@code single} (an all-null array of one matrix per mode, left all-null again). {@code x} is not
+     * written.
      */
-    static void multiplyMode(TensorView x, int k, INDArray c, TensorView out, TensorView tmp, INDArray[] single,
-                             Kernels kernels) {
+    static void multiplyMode(TensorView x, int k, INDArray c, boolean transposeC, TensorView out, TensorView tmp,
+                             INDArray[] single, Kernels kernels) {
         int r = x.rank();
         if (k == 0) {
-            kernels.gemm(c, x.front(0), out.front(0), false, false, 1.0, 0.0);
+            kernels.gemm(c, x.front(0), out.front(0), transposeC, false, 1.0, 0.0);
         } else if (k == r - 1) {
             // The last working dimension is the slowest, so back(k) is the transposed unfolding.
-            kernels.gemm(x.back(k), c, out.back(k), false, true, 1.0, 0.0);
+            kernels.gemm(x.back(k), c, out.back(k), false, !transposeC, 1.0, 0.0);
         } else {
+            // rotate multiplies by its matrices with back set, by their transposes without.
             single[k] = c;
-            rotate(x, out, tmp, single, true, kernels);
+            rotate(x, out, tmp, single, !transposeC, kernels);
             single[k] = null;
         }
     }
