@@ -18,8 +18,6 @@ import picocli.CommandLine.Option;
 
 import java.io.File;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.time.LocalDate;
 import java.util.List;
 import java.util.Locale;
@@ -62,7 +60,7 @@ public final class UpdaterBenchmark implements Callable<Integer> {
     /** How many times the usual calls the fit() row of the small shapes takes (a step of theirs is ~10 ms). */
     private static final int SHORT_STEP_SCALE = 10;
 
-    private final StringBuilder report = new StringBuilder();
+    private final MarkdownReport report = new MarkdownReport();
     private final int frequency = new Soap().getPreconditionFrequency();
     /** Rows timed so far: which optimizer is timed first alternates with it. */
     private int rows;
@@ -94,11 +92,7 @@ public final class UpdaterBenchmark implements Callable<Integer> {
         if (sections.contains("memory")) {
             memory();
         }
-        if (out.getParentFile() != null) {
-            Files.createDirectories(out.getParentFile().toPath());
-        }
-        Files.writeString(out.toPath(), report.toString(), StandardCharsets.UTF_8);
-        System.out.println("Wrote " + out);
+        report.writeTo(out);
         return 0;
     }
 
@@ -320,7 +314,6 @@ public final class UpdaterBenchmark implements Callable<Integer> {
     }
 
     private void line(String s) {
-        System.out.println(s);
-        report.append(s).append('\n');
+        report.line(s);
     }
 }

@@ -11,8 +11,6 @@ import picocli.CommandLine.Option;
 
 import java.io.File;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.time.LocalDateTime;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -56,7 +54,7 @@ public final class TorchReferenceBenchmark implements Callable<Integer> {
     @Option(names = "--out", description = "Markdown report file (default: ${DEFAULT-VALUE})")
     File out = new File(JobOptions.defaultOut("bench"), "torch-reference.md");
 
-    private final StringBuilder report = new StringBuilder();
+    private final MarkdownReport report = new MarkdownReport();
 
     public static void main(String[] args) {
         System.exit(new CommandLine(new TorchReferenceBenchmark()).execute(args));
@@ -80,11 +78,7 @@ public final class TorchReferenceBenchmark implements Callable<Integer> {
                 Nd4j.getBackend().getClass().getSimpleName(), get_num_threads()));
         check();
         time();
-        if (out.getParentFile() != null) {
-            Files.createDirectories(out.getParentFile().toPath());
-        }
-        Files.writeString(out.toPath(), report.toString(), StandardCharsets.UTF_8);
-        System.out.println("Wrote " + out);
+        report.writeTo(out);
         return 0;
     }
 
@@ -174,7 +168,6 @@ public final class TorchReferenceBenchmark implements Callable<Integer> {
     }
 
     private void line(String s) {
-        System.out.println(s);
-        report.append(s).append('\n');
+        report.line(s);
     }
 }

@@ -177,24 +177,26 @@ final class TorchSoapReference {
 
     /** {@code X ×_k Q_kᵀ} over the dimensions: the reference's {@code tensordot(X, Q, [[0], [0]])} per basis. */
     private static Tensor project(Param p, Tensor x) {
-        if (!p.matrix()) {
-            return x.permute(0);
-        }
-        Tensor y = x;
-        for (Tensor basis : p.bases) {
-            y = tensordot(y, basis, new long[]{0}, 0);
-        }
-        return y;
+        return contract(p, x, 0);
     }
 
     /** {@code X ×_k Q_k}: {@code tensordot(X, Q, [[0], [1]])} per basis. */
     private static Tensor projectBack(Param p, Tensor x) {
+        return contract(p, x, 1);
+    }
+
+    /**
+     * Contracts dimension 0 of {@code x} with dimension {@code basisDim} of each basis in turn; each contraction
+     * moves the contracted dimension to the end, so after all of them the order is the original one. A vector's
+     * "bases" are the reference's empty placeholders, for which it permutes the dimensions instead.
+     */
+    private static Tensor contract(Param p, Tensor x, long basisDim) {
         if (!p.matrix()) {
             return x.permute(0);
         }
         Tensor y = x;
         for (Tensor basis : p.bases) {
-            y = tensordot(y, basis, new long[]{0}, 1);
+            y = tensordot(y, basis, new long[]{0}, basisDim);
         }
         return y;
     }
