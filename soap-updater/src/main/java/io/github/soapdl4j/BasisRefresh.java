@@ -116,6 +116,27 @@ final class BasisRefresh {
     }
 
     /**
+     * What {@link #orthogonalize} computes when every factor of the parameter and its {@code M} and {@code V} are
+     * zero (a parameter that has only had zero gradients): the power iteration {@code GG Q} is a zero matrix, whose
+     * Householder QR gives the identity (LAPACK takes the reflector of a zero column to be the identity), and zero
+     * moments need no carry or reordering. Where the opt-in tolerance applies, it keeps the basis
+     * ({@code 0 <= tau * 0}). {@code ZeroGradientTest} checks the result bit for bit against the full refresh.
+     */
+    void orthogonalizeZeroFactors(boolean[] due, boolean mayKeep) {
+        for (int k = 0; k < shape.rank(); k++) {
+            if (!due[k]) {
+                continue;
+            }
+            if (mayKeep && tolerance > 0) {
+                kept++;
+            } else {
+                kernels.identity(slot.basis[k]);
+            }
+        }
+        slot.tagBases();
+    }
+
+    /**
      * Whether the current basis {@code Q} still diagonalizes its factor within the tolerance:
      * {@code ||offdiag(Q^T GG Q)||_F^2 = ||Q^T P||_F^2 - sum(lambda^2) = ||P||_F^2 - sum(lambda^2)} for the
      * product {@code P = GG Q} and its column dots {@code lambda = diag(Q^T P)}, since {@code Q} is orthonormal.

@@ -192,6 +192,19 @@ final class HostKernels implements Kernels {
     }
 
     @Override
+    public void identity(INDArray q) {
+        HostMemory h = HostMemory.of(q);
+        if (h == null) {
+            fallback.identity(q);
+            return;
+        }
+        int d = (int) q.rows();
+        for (int i = 0; i < h.length; i++) {
+            h.set(i, i % (d + 1) == 0 ? 1 : 0);
+        }
+    }
+
+    @Override
     public void copy(INDArray src, INDArray dst) {
         HostMemory s = HostMemory.of(src);
         HostMemory d = HostMemory.of(dst);
@@ -272,15 +285,21 @@ final class HostKernels implements Kernels {
     }
 
     @Override
-    public boolean allFinite(TensorView x) {
+    public double absoluteSum(TensorView x) {
         HostMemory h = x.host();
-        return h == null ? fallback.allFinite(x) : allFinite(h);
+        return h == null ? fallback.absoluteSum(x) : absoluteSum(h);
+    }
+
+    @Override
+    public double absoluteSum(INDArray a) {
+        HostMemory h = HostMemory.of(a);
+        return h == null ? fallback.absoluteSum(a) : absoluteSum(h);
     }
 
     @Override
     public boolean allFinite(INDArray a) {
         HostMemory h = HostMemory.of(a);
-        return h == null ? fallback.allFinite(a) : allFinite(h);
+        return h == null ? fallback.allFinite(a) : Double.isFinite(absoluteSum(h));
     }
 
     @Override
@@ -293,12 +312,13 @@ final class HostKernels implements Kernels {
         return address != 0 && view.dataType() == array.dataType() && address == HostMemory.address(array, from);
     }
 
-    private boolean allFinite(HostMemory h) {
+    private double absoluteSum(HostMemory h) {
         int n = h.length;
+        double sum = 0;
         for (int start = 0; start < n; start += Chunks.LENGTH) {
             int len = Math.min(Chunks.LENGTH, n - start);
-            // x - x is 0 for every finite x and NaN otherwise, so a sum of such terms is NaN iff one element is
-            // not finite; four partial sums keep the additions independent of each other.
+            // A NaN or infinite element makes the sum NaN or infinite; float32 magnitudes summed in float64 cannot
+            // overflow. Four partial sums keep the additions independent of each other, so the loop vectorizes.
             double s0 = 0;
             double s1 = 0;
             double s2 = 0;
@@ -308,31 +328,32 @@ final class HostKernels implements Kernels {
                 float[] a = chunks.floats(0);
                 h.floats.get(h.base + start, a, 0, len);
                 for (; i + 3 < len; i += 4) {
-                    s0 += a[i] - a[i];
-                    s1 += a[i + 1] - a[i + 1];
-                    s2 += a[i + 2] - a[i + 2];
-                    s3 += a[i + 3] - a[i + 3];
+                    s0 += Math.abs(a[i]);
+                    s1 += Math.abs(a[i + 1]);
+                    s2 += Math.abs(a[i + 2]);
+                    s3 += Math.abs(a[i + 3]);
                 }
                 for (; i < len; i++) {
-                    s0 += a[i] - a[i];
+                    s0 += Math.abs(a[i]);
                 }
             } else {
                 double[] a = chunks.doubles(0);
                 h.doubles.get(h.base + start, a, 0, len);
                 for (; i + 3 < len; i += 4) {
-                    s0 += a[i] - a[i];
-                    s1 += a[i + 1] - a[i + 1];
-                    s2 += a[i + 2] - a[i + 2];
-                    s3 += a[i + 3] - a[i + 3];
+                    s0 += Math.abs(a[i]);
+                    s1 += Math.abs(a[i + 1]);
+                    s2 += Math.abs(a[i + 2]);
+                    s3 += Math.abs(a[i + 3]);
                 }
                 for (; i < len; i++) {
-                    s0 += a[i] - a[i];
+                    s0 += Math.abs(a[i]);
                 }
             }
-            if (s0 + s1 + s2 + s3 != 0) {
-                return false;
+            sum += s0 + s1 + s2 + s3;
+            if (!Double.isFinite(sum)) {
+                return sum;
             }
         }
-        return true;
+        return sum;
     }
 }

@@ -51,6 +51,9 @@ interface Kernels {
     /** {@code x = 0} */
     void zero(TensorView x);
 
+    /** {@code q = I} for a column-major square matrix */
+    void identity(INDArray q);
+
     /** {@code dst = src} for two contiguous arrays of the same length and data type */
     void copy(INDArray src, INDArray dst);
 
@@ -70,10 +73,19 @@ interface Kernels {
     /** @return {@code diag(q^T p)} for two column-major square matrices of the same size */
     double[] columnDots(INDArray q, INDArray p);
 
-    /** @return whether every element of {@code x} is finite */
-    boolean allFinite(TensorView x);
+    /**
+     * @return the sum of the absolute values of {@code x}'s elements: 0 exactly when every element is zero, and
+     *         not finite when an element is not (or, in float64 only, when the sum passes 1.8e308)
+     */
+    double absoluteSum(TensorView x);
 
-    /** @return whether every element of the contiguous array {@code a} is finite */
+    /** @return the sum of the absolute values of the contiguous array {@code a}'s elements, as for a tensor */
+    double absoluteSum(INDArray a);
+
+    /**
+     * @return whether every element of the contiguous array {@code a} is finite (in float64: and their absolute
+     *         sum stays below 1.8e308)
+     */
     boolean allFinite(INDArray a);
 
     /**

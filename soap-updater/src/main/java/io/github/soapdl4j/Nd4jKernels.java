@@ -67,6 +67,11 @@ final class Nd4jKernels implements Kernels {
     }
 
     @Override
+    public void identity(INDArray q) {
+        q.assign(Nd4j.eye(q.rows()).castTo(q.dataType()));
+    }
+
+    @Override
     public void copy(INDArray src, INDArray dst) {
         dst.assign(src);
     }
@@ -96,11 +101,16 @@ final class Nd4jKernels implements Kernels {
     }
 
     @Override
-    public boolean allFinite(TensorView x) {
-        // The sum of absolute values is finite exactly when every entry is (it cannot overflow for finite float32
-        // gradients of fewer than 1e6 entries below 1e32). BLAS asum, unlike ND4J's own reductions, runs on the
-        // threads that the GEMMs before it leave spinning instead of competing with them.
-        return Double.isFinite(Nd4j.getBlasWrapper().asum(x.flat()));
+    public double absoluteSum(TensorView x) {
+        // BLAS asum, unlike ND4J's own reductions, runs on the threads that the GEMMs before it leave spinning
+        // instead of competing with them. It is NaN or infinite exactly when an entry is (float32 gradients
+        // cannot overflow it).
+        return Nd4j.getBlasWrapper().asum(x.flat());
+    }
+
+    @Override
+    public double absoluteSum(INDArray a) {
+        return a.norm1Number().doubleValue();
     }
 
     @Override

@@ -28,6 +28,10 @@ final class ParameterStep {
     private TensorView gradientView;
     /** Diagnostics only (not state): time spent refreshing by this object since it was created. */
     private long refreshNanos;
+    /** Diagnostics only: calls of zero gradient and state ({@link #emptyCall}) since this object was created. */
+    private long emptySteps;
+    /** Whether such calls are recognized; tests turn it off to compare with the full steps. */
+    private boolean skipsEmptySteps = true;
 
     /**
      * @param firstFactor how many factors the block's earlier parameters hold (numbers this one's for the schedule)
@@ -67,7 +71,8 @@ final class ParameterStep {
             gradientView = new TensorView(grad, from, shape);
         }
         TensorView g = gradientView;
-        if (!kernels.allFinite(g)) {
+        double size = kernels.absoluteSum(g);
+        if (!Double.isFinite(size)) {
             // A NaN or infinite gradient would poison every moment and factor for good: skip this parameter's
             // step entirely and count it.
             kernels.zero(g);
@@ -77,10 +82,42 @@ final class ParameterStep {
         long calls = slot.calls();
         if (calls == 0) {
             firstCall(g);
+        } else if (size == 0 && skipsEmptySteps && slot.basesIntact() && stateIsZero()) {
+            emptyCall(calls);
         } else {
             laterCall(g, calls, learningRate);
         }
         slot.setCalls(calls + 1);
+    }
+
+    /**
+     * Call {@code t} of a parameter whose gradient, moments and factors are all zero (one that has only ever had
+     * zero gradients, such as those of a {@code FrozenLayerWithBackprop}, which Deeplearning4j zeroes). The full
+     * step would multiply zeros by the bases and the decay rates, leave the state zero and compute a zero update,
+     * which G already holds; a due refresh of a zero factor gives the identity. So only that is done. The first
+     * nonzero gradient takes the full step from the same state, so the trajectory is the full steps' one.
+     */
+    private void emptyCall(long t) {
+        if (t > 1 && markDue(t - 1)) {
+            long start = System.nanoTime();
+            refresh.orthogonalizeZeroFactors(due, true);
+            Arrays.fill(due, false);
+            refreshNanos += System.nanoTime() - start;
+        }
+        emptySteps++;
+    }
+
+    /** @return whether {@code M}, {@code V} and every factor are zero (checked for zero gradients only) */
+    private boolean stateIsZero() {
+        if (kernels.absoluteSum(slot.m) != 0 || kernels.absoluteSum(slot.v) != 0) {
+            return false;
+        }
+        for (int k = 0; k < shape.rank(); k++) {
+            if (slot.factor[k] != null && kernels.absoluteSum(slot.factor[k]) != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** docs/algorithm.md §2: factors from this gradient, their eigenbases, and no parameter change. */
@@ -211,6 +248,16 @@ final class ParameterStep {
     /** @return due refreshes the opt-in tolerance skipped since this object was created (diagnostics) */
     long keptBases() {
         return refresh.kept();
+    }
+
+    /** @return calls of zero gradient and state since this object was created (diagnostics, not state) */
+    long emptySteps() {
+        return emptySteps;
+    }
+
+    /** Makes every call take the full step, for tests that compare the two. */
+    void takeFullStepsOnly() {
+        skipsEmptySteps = false;
     }
 
     /** @return seconds spent refreshing since this object was created (diagnostics, not state) */

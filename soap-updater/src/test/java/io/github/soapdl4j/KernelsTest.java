@@ -229,10 +229,13 @@ class KernelsTest {
         assertFalse(HOST.allFinite(a));
         assertFalse(ND4J.allFinite(a));
         TensorView g = tensor(t.type, 16);
-        assertTrue(HOST.allFinite(g));
+        assertTrue(Double.isFinite(HOST.absoluteSum(g)));
         g.flat().putScalar(SHAPE.length() - 1, Double.POSITIVE_INFINITY);
-        assertFalse(HOST.allFinite(g));
-        assertFalse(ND4J.allFinite(g));
+        assertFalse(Double.isFinite(HOST.absoluteSum(g)));
+        assertFalse(Double.isFinite(ND4J.absoluteSum(g)));
+        g.flat().putScalar(SHAPE.length() - 1, Double.NaN);
+        assertTrue(Double.isNaN(HOST.absoluteSum(g)));
+        assertTrue(Double.isNaN(ND4J.absoluteSum(g)));
         // Longer than two of the host loops' chunks: every position class (first, a chunk's last, the next
         // chunk's first, the remainder past the unrolled part, the last), each value that is not finite.
         int n = 2 * Chunks.LENGTH + 3;
@@ -247,5 +250,28 @@ class KernelsTest {
             }
         }
         assertTrue(HOST.allFinite(long1));
+    }
+
+    @ParameterizedTest
+    @EnumSource(Type.class)
+    void absoluteSumIsZeroExactlyForZeros(Type t) {
+        int n = 2 * Chunks.LENGTH + 3;
+        INDArray a = view(t.type, n, 13);
+        double relative = t.type == DataType.FLOAT ? 1e-5 : 1e-12;
+        double expected = a.norm1Number().doubleValue();
+        assertEquals(expected, HOST.absoluteSum(a), expected * relative);
+        assertEquals(expected, ND4J.absoluteSum(a), expected * relative);
+        TensorView g = tensor(t.type, 16);
+        double tensorSum = g.flat().norm1Number().doubleValue();
+        assertEquals(tensorSum, HOST.absoluteSum(g), tensorSum * relative);
+        assertEquals(tensorSum, ND4J.absoluteSum(g), tensorSum * relative);
+        a.assign(0);
+        a.putScalar(n - 1, -0.0);
+        assertEquals(0.0, HOST.absoluteSum(a));
+        a.putScalar(Chunks.LENGTH, t.type == DataType.FLOAT ? Float.MIN_NORMAL : Double.MIN_NORMAL);
+        assertTrue(HOST.absoluteSum(a) > 0, "the smallest normal number is not zero");
+        a.putScalar(Chunks.LENGTH, 0);
+        a.putScalar(1, t.type == DataType.FLOAT ? Float.MIN_VALUE : Double.MIN_VALUE);
+        assertTrue(HOST.absoluteSum(a) > 0, "nor a subnormal one");
     }
 }

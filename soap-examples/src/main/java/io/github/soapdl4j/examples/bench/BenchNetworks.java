@@ -2,9 +2,11 @@ package io.github.soapdl4j.examples.bench;
 
 import io.github.soapdl4j.Soap;
 import io.github.soapdl4j.examples.mnist.ImageModels;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.misc.FrozenLayerWithBackprop;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -24,6 +26,17 @@ final class BenchNetworks {
     /** The CNN of the main job: two 3x3 conv layers (32, 64) and a dense head. */
     static MultiLayerNetwork cnn(IUpdater updater) {
         return init(new MultiLayerNetwork(ImageModels.configuration(ImageModels.Model.CNN, updater, 0, 1)));
+    }
+
+    /**
+     * The MLP with its first layer wrapped in a {@link FrozenLayerWithBackprop}, as a fine-tuning configuration
+     * freezes a pretrained layer: Deeplearning4j zeroes that layer's gradients, and its updater still runs.
+     */
+    static MultiLayerNetwork frozenFirstLayerMlp(IUpdater updater) {
+        MultiLayerConfiguration conf = ImageModels.configuration(ImageModels.Model.MLP, updater, 0, 1);
+        NeuralNetConfiguration first = conf.getConf(0);
+        first.setLayer(new FrozenLayerWithBackprop(first.getLayer()));
+        return init(new MultiLayerNetwork(conf));
     }
 
     /** One square dense layer {@code width x width}. */
