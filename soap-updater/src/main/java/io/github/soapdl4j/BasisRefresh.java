@@ -1,9 +1,6 @@
 package io.github.soapdl4j;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
-
-import java.util.stream.IntStream;
 
 /**
  * The eigenbases of one parameter: the first ones by eigendecomposition (docs/algorithm.md §2), and the refresh of
@@ -28,6 +25,11 @@ final class BasisRefresh {
     private final int[][] order;
     /** Per-mode matrices for {@link ModeProducts#multiplyMode}; all null between uses. */
     private final INDArray[] single;
+    /** Per preconditioned mode, the eigenvalue estimates and the column order of its last refresh. */
+    private final double[][] lambda;
+    private final int[][] columnOrder;
+    /** Merge buffer for {@link #descendingOrder}, as long as the largest preconditioned dimension. */
+    private final int[] sortBuffer;
 
     /**
      * @param decompositions LAPACK buffers per working dimension, distinct within the parameter
@@ -47,6 +49,17 @@ final class BasisRefresh {
         this.qr = new QrBatch(shape.rank());
         this.order = new int[shape.rank()][];
         this.single = new INDArray[shape.rank()];
+        this.lambda = new double[shape.rank()][];
+        this.columnOrder = new int[shape.rank()][];
+        int largest = 0;
+        for (int k = 0; k < shape.rank(); k++) {
+            if (shape.isPreconditioned(k)) {
+                lambda[k] = new double[shape.dim(k)];
+                columnOrder[k] = new int[shape.dim(k)];
+                largest = Math.max(largest, shape.dim(k));
+            }
+        }
+        this.sortBuffer = new int[largest];
     }
 
     /**
@@ -60,7 +73,7 @@ final class BasisRefresh {
                 kernels.mirrorLower(slot.factor[k]);
             }
             if (basis != null && !decompositions[k].eigenvectorsDescending(slot.factor[k], basis)) {
-                basis.assign(Nd4j.eye(shape.dim(k)).castTo(basis.dataType()));
+                kernels.identity(basis);
                 slot.increment(StateLayout.FAILED_DECOMPOSITIONS);
             }
         }
@@ -80,13 +93,13 @@ final class BasisRefresh {
                 // The factor updates keep the lower triangle only (ModeProducts.accumulateFactor).
                 kernels.mirrorLower(slot.factor[k]);
                 kernels.gemm(slot.factor[k], slot.basis[k], product, false, false, 1.0, 0.0);
-                double[] lambda = kernels.columnDots(slot.basis[k], product);
-                if (mayKeep && tolerance > 0 && diagonalizes(product, lambda)) {
+                kernels.columnDots(slot.basis[k], product, lambda[k]);
+                if (mayKeep && tolerance > 0 && diagonalizes(product, lambda[k])) {
                     due[k] = false;
                     kept++;
                     continue;
                 }
-                order[k] = powerIteration(k, product, lambda);
+                order[k] = powerIteration(k, product, lambda[k]);
                 qr.add(decompositions[k]);
             }
         }
@@ -164,7 +177,7 @@ final class BasisRefresh {
      */
     private int[] powerIteration(int k, INDArray product, double[] lambda) {
         Decompositions dec = decompositions[k];
-        int[] idx = descendingOrder(lambda);
+        int[] idx = descendingOrder(lambda, columnOrder[k], sortBuffer);
         INDArray qrInput = dec.qrInput();
         if (isIdentity(idx)) {
             kernels.copy(product, qrInput);
@@ -217,10 +230,44 @@ final class BasisRefresh {
         }
     }
 
-    static int[] descendingOrder(double[] values) {
-        return IntStream.range(0, values.length).boxed()
-                .sorted((i, j) -> Double.compare(values[j], values[i]))
-                .mapToInt(Integer::intValue).toArray();
+    /**
+     * The indices of {@code values} by descending value ({@link Double#compare}'s order), equal values in index
+     * order (a stable merge sort, without boxing: refresh steps allocate nothing either).
+     *
+     * @param idx    receives the order; as long as {@code values}
+     * @param buffer merge space, at least as long
+     * @return {@code idx}
+     */
+    static int[] descendingOrder(double[] values, int[] idx, int[] buffer) {
+        int n = values.length;
+        for (int i = 0; i < n; i++) {
+            idx[i] = i;
+        }
+        int[] from = idx;
+        int[] to = buffer;
+        for (int width = 1; width < n; width *= 2) {
+            for (int lo = 0; lo < n; lo += 2 * width) {
+                int mid = Math.min(lo + width, n);
+                int hi = Math.min(lo + 2 * width, n);
+                int i = lo;
+                int j = mid;
+                for (int out = lo; out < hi; out++) {
+                    // Take from the right run only when its value is strictly larger: ties keep index order.
+                    if (j < hi && (i >= mid || Double.compare(values[from[j]], values[from[i]]) > 0)) {
+                        to[out] = from[j++];
+                    } else {
+                        to[out] = from[i++];
+                    }
+                }
+            }
+            int[] swap = from;
+            from = to;
+            to = swap;
+        }
+        if (from != idx) {
+            System.arraycopy(from, 0, idx, 0, n);
+        }
+        return idx;
     }
 
     private static boolean isIdentity(int[] idx) {

@@ -70,8 +70,11 @@ interface Kernels {
      */
     void swapLeadingDimensions(INDArray src, INDArray dst, long a, long b, long c);
 
-    /** @return {@code diag(q^T p)} for two column-major square matrices of the same size */
-    double[] columnDots(INDArray q, INDArray p);
+    /**
+     * {@code out = diag(q^T p)} for two column-major square matrices of the same size, each dot product summed in
+     * float64 from the first row to the last
+     */
+    void columnDots(INDArray q, INDArray p, double[] out);
 
     /**
      * @return the sum of the absolute values of {@code x}'s elements: 0 exactly when every element is zero, and

@@ -93,11 +93,12 @@ final class Nd4jKernels implements Kernels {
     }
 
     @Override
-    public double[] columnDots(INDArray q, INDArray p) {
+    public void columnDots(INDArray q, INDArray p, double[] out) {
         // One reduction over both matrices, instead of an element-wise product and a column sum.
-        INDArray out = Nd4j.createUninitialized(q.dataType(), q.columns());
-        Nd4j.exec(new Dot(q, p, out, 0));
-        return out.toDoubleVector();
+        INDArray dots = Nd4j.createUninitialized(q.dataType(), q.columns());
+        Nd4j.exec(new Dot(q, p, dots, 0));
+        double[] values = dots.toDoubleVector();
+        System.arraycopy(values, 0, out, 0, values.length);
     }
 
     @Override

@@ -156,7 +156,48 @@ class KernelsTest {
 
         INDArray q = Views.fOrder(view(t.type, 16, 8), 0, 4, 4);
         INDArray p = Views.fOrder(view(t.type, 16, 9), 0, 4, 4);
-        assertArrayEquals(ND4J.columnDots(q, p), HOST.columnDots(q, p), t.tolerance * 4);
+        double[] byOps = new double[4];
+        double[] byHost = new double[4];
+        ND4J.columnDots(q, p, byOps);
+        HOST.columnDots(q, p, byHost);
+        assertArrayEquals(byOps, byHost, t.tolerance * 4);
+    }
+
+    /**
+     * The refresh's row permutations and eigenvalue estimates on square and tall matrices (up to columns longer
+     * than a host chunk): permutations are exact, and each column dot is the float64 sum in row order.
+     */
+    @ParameterizedTest
+    @EnumSource(Type.class)
+    void columnWorkIsExact(Type t) {
+        int[][] sizes = {{3, 3}, {37, 37}, {64, 64}, {100, 100}, {Chunks.LENGTH + 5, 3}};
+        for (int[] size : sizes) {
+            int rows = size[0];
+            int columns = size[1];
+            long n = (long) rows * columns;
+            String what = rows + "x" + columns;
+            INDArray src = Views.fOrder(view(t.type, n + 2, rows), 2, rows, columns);
+            INDArray other = Views.fOrder(view(t.type, n + 1, rows + 1), 1, rows, columns);
+            int[] order = new int[rows];
+            for (int i = 0; i < rows; i++) {
+                order[i] = (int) ((i * 7L + 3) % rows);
+            }
+            INDArray host = Views.fOrder(view(t.type, n, 5), 0, rows, columns);
+            INDArray ops = host.dup('f');
+            HOST.permuteRows(src, host, order);
+            ND4J.permuteRows(src, ops, order);
+            assertEquals(ops, host, "rows of " + what);
+
+            double[] dots = new double[columns];
+            HOST.columnDots(src, other, dots);
+            for (int j = 0; j < columns; j += Math.max(1, columns / 7)) {
+                double sum = 0;
+                for (int i = 0; i < rows; i++) {
+                    sum += src.getDouble(i, j) * other.getDouble(i, j);
+                }
+                assertEquals(sum, dots[j], 0.0, "column " + j + " of " + what);
+            }
+        }
     }
 
     @ParameterizedTest
