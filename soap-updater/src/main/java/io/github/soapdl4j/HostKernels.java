@@ -296,12 +296,6 @@ final class HostKernels implements Kernels {
     }
 
     @Override
-    public boolean allFinite(INDArray a) {
-        HostMemory h = HostMemory.of(a);
-        return h == null ? fallback.allFinite(a) : Double.isFinite(absoluteSum(h));
-    }
-
-    @Override
     public boolean sameMemory(INDArray view, INDArray array, long from) {
         if (fallback.sameMemory(view, array, from)) {
             return true;

@@ -89,7 +89,9 @@ interface Kernels {
      * @return whether every element of the contiguous array {@code a} is finite (in float64: and their absolute
      *         sum stays below 1.8e308)
      */
-    boolean allFinite(INDArray a);
+    default boolean allFinite(INDArray a) {
+        return Double.isFinite(absoluteSum(a));
+    }
 
     /**
      * @return whether {@code view} still reads and writes the elements of {@code array} from {@code from} on, so

@@ -128,10 +128,4 @@ final class Nd4jKernels implements Kernels {
         }
         return b;
     }
-
-    @Override
-    public boolean allFinite(INDArray a) {
-        double s = a.sumNumber().doubleValue();
-        return !Double.isNaN(s) && !Double.isInfinite(s) && a.amaxNumber().doubleValue() < Double.POSITIVE_INFINITY;
-    }
 }

@@ -14,22 +14,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * to float64 rounding.
  */
 class DecoupledWeightDecayTest {
-    enum Type {
-        FLOAT(DataType.FLOAT), DOUBLE(DataType.DOUBLE);
-        final DataType type;
-
-        Type(DataType type) {
-            this.type = type;
-        }
-    }
-
     @ParameterizedTest
-    @EnumSource(Type.class)
-    void hostLoopsFollowTheDefinition(Type t) {
+    @EnumSource(value = DataType.class, names = {"FLOAT", "DOUBLE"})
+    void hostLoopsFollowTheDefinition(DataType type) {
         int n = 2 * Chunks.LENGTH + 7;
         Nd4j.getRandom().setSeed(21);
-        INDArray param = Views.fOrder(Nd4j.randn(t.type, n + 5), 3, n);
-        INDArray grad = Views.fOrder(Nd4j.randn(t.type, n + 9), 9, n);
+        INDArray param = Views.fOrder(Nd4j.randn(type, n + 5), 3, n);
+        INDArray grad = Views.fOrder(Nd4j.randn(type, n + 9), 9, n);
         double[] p = param.toDoubleVector();
         double[] g = grad.toDoubleVector();
         DecoupledWeightDecay decay = new DecoupledWeightDecay(0.3, true);
@@ -39,7 +30,7 @@ class DecoupledWeightDecayTest {
         double sum = 0;
         for (int i = 0; i < n; i++) {
             double expected = g[i] + scale * p[i];
-            if (t.type == DataType.FLOAT) {
+            if (type == DataType.FLOAT) {
                 expected = (float) expected;
             }
             assertEquals(expected, grad.getDouble(i), 0.0, "update at " + i);

@@ -34,15 +34,6 @@ class ZeroGradientTest {
             new ParamLayout("W0", new long[] {7, 5}, 'f'), new ParamLayout("W1", new long[] {6, 4}, 'f'));
     private static final int FREQUENCY = 4;
 
-    enum Type {
-        DOUBLE(DataType.DOUBLE), FLOAT(DataType.FLOAT);
-        final DataType type;
-
-        Type(DataType type) {
-            this.type = type;
-        }
-    }
-
     /**
      * W0 gets zero gradients on calls 0-24, random ones on calls 25-44 and zero ones again on calls 45-54, while
      * W1 always gets random ones. Recognizing the empty calls (1-24, five of them with a refresh due) must leave
@@ -51,18 +42,18 @@ class ZeroGradientTest {
      */
     @ParameterizedTest
     @CsvSource({"DOUBLE, 0", "FLOAT, 0", "DOUBLE, 0.1", "FLOAT, 0.1"})
-    void emptyCallsLeaveWhatTheFullStepsLeave(Type t, double tolerance) {
+    void emptyCallsLeaveWhatTheFullStepsLeave(DataType type, double tolerance) {
         Soap soap = Soap.builder().preconditionFrequency(FREQUENCY).refreshTolerance(tolerance).build()
                 .withLayout(LAYOUT);
         long length = LAYOUT.stream().mapToLong(p -> soap.stateSize(p.length())).sum();
-        INDArray skippingState = Nd4j.create(t.type, length);
-        INDArray fullState = Nd4j.create(t.type, length);
+        INDArray skippingState = Nd4j.create(type, length);
+        INDArray fullState = Nd4j.create(type, length);
         SoapUpdater skipping = (SoapUpdater) soap.instantiate(skippingState, true);
         SoapUpdater full = (SoapUpdater) soap.instantiate(fullState, true);
         full.parameters().forEach(ParameterStep::takeFullStepsOnly);
         Nd4j.getRandom().setSeed(17);
         for (int call = 0; call < 55; call++) {
-            INDArray g = Nd4j.randn(t.type, 59);
+            INDArray g = Nd4j.randn(type, 59);
             if (call < 25 || call >= 45) {
                 g.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 35)).assign(0);
             }
