@@ -49,9 +49,15 @@ import java.util.concurrent.Callable;
  * <p>The Spark set-up is the one SOAP needs: a {@link ParameterAveragingTrainingMaster} with
  * {@code saveUpdater(true)}, so that the updater state (factors, moments, eigenbases) travels and is averaged
  * with the parameters; the network is bound with {@link Soap#bind} before it is handed to
- * {@link SparkDl4jMultiLayer}, whose workers rebuild it from the bound configuration. Averaged eigenbases are not
- * orthonormal; SOAP detects that on each worker's first step after an averaging and rebuilds them, which
+ * {@link SparkDl4jMultiLayer}, whose workers rebuild it from the bound configuration. SOAP refreshes on the
+ * averaged state ({@code refreshPhase}, docs/distributed.md), so the workers share their bases; only their first
+ * ones, each from its own first gradient, differ, and SOAP rebuilds those once after the first averaging, which
  * {@link SoapStats} reports as repaired bases.
+ *
+ * <p>The Spark run's learning rate is the single worker's times the number of workers by default, for both
+ * optimizers ({@code --spark-lr-factor}): averaging {@code W} workers that each fit minibatches of {@code B}
+ * moves the parameters about as far as steps on {@code W x B} examples would, a larger batch than the one the
+ * single-worker rate was tuned for (docs/distributed.md has the measurements behind the choice).
  *
  * <p>The data are read on the driver and parallelized, which suits {@code local[N]}; on a cluster one would
  * export minibatches to shared storage and train with {@code fitPaths}.
@@ -64,7 +70,7 @@ public final class SparkExample implements Callable<Integer> {
     static final String PREFIX = "spark";
 
     @Mixin
-    JobOptions options = new JobOptions(JOB, 3e-3, 3e-3, List.of(42L));
+    JobOptions options = new JobOptions(JOB, 3e-3, 3e-3, List.of(1L, 2L, 3L, 4L, 5L));
 
     @Option(names = "--master", description = "Spark master URL (default: ${DEFAULT-VALUE})")
     String master = "local[2]";
@@ -81,8 +87,12 @@ public final class SparkExample implements Callable<Integer> {
     int batch = 64;
 
     @Option(names = "--averaging-frequency", description = "minibatches each worker fits between two "
-            + "averagings (default: ${DEFAULT-VALUE})")
-    int averagingFrequency = 10;
+            + "averagings (default: ${DEFAULT-VALUE}, Deeplearning4j's)")
+    int averagingFrequency = 5;
+
+    @Option(names = "--spark-lr-factor", description = "the Spark run's learning rate over the single worker's, for "
+            + "both optimizers (default: the number of workers)")
+    Double sparkLrFactor;
 
     @Option(names = "--hidden", description = "width of the MLP's hidden layer (default: ${DEFAULT-VALUE})")
     int hidden = 128;
@@ -94,6 +104,9 @@ public final class SparkExample implements Callable<Integer> {
     @Option(names = "--test-limit", description = "held-out examples used (default: ${DEFAULT-VALUE})")
     int testLimit = 2_000;
 
+    /** What the Spark run's learning rates are multiplied by; set once the number of workers is known. */
+    private double lrFactor;
+
     public static void main(String[] args) {
         System.exit(new CommandLine(new SparkExample()).execute(args));
     }
@@ -102,6 +115,9 @@ public final class SparkExample implements Callable<Integer> {
     public Integer call() throws Exception {
         System.out.println(TimingConditions.establish());
         options.check();
+        if (sparkLrFactor != null && !(sparkLrFactor > 0 && sparkLrFactor < Double.POSITIVE_INFINITY)) {
+            throw new IllegalArgumentException("--spark-lr-factor must be positive and finite; got " + sparkLrFactor);
+        }
         MnistData data = MnistData.locate(MnistData.Dataset.FASHION, dataDir);
         ResultsWriter writer = new ResultsWriter(options.out);
         SparkConf conf = new SparkConf().setMaster(master).setAppName("soap-spark-example");
@@ -112,22 +128,25 @@ public final class SparkExample implements Callable<Integer> {
         }
         Map<Long, List<RunRecord>> bySeed = new LinkedHashMap<>();
         JavaSparkContext sc = new JavaSparkContext(conf);
+        int workers = sc.defaultParallelism();
+        lrFactor = sparkLrFactor != null ? sparkLrFactor : workers;
         try {
             for (int i = 0; i < options.seeds.size(); i++) {
                 long seed = options.seeds.get(i);
-                List<DataSet> train = minibatches(data, sc.defaultParallelism(), seed);
+                List<DataSet> train = minibatches(data, workers, seed);
                 MultiDataSetIterator test = new MultiDataSetIteratorAdapter(data.iterator(false, 1000, testLimit,
                         seed));
                 if (i == 0) {
                     TimingConditions.warmUp(options.optimizers, options.warmupSteps, (o, n) -> Trainer.fitSteps(
-                            Classifier.of(network(o, seed)), new MultiDataSetIteratorAdapter(
+                            Classifier.of(network(o, seed, 1)), new MultiDataSetIteratorAdapter(
                                     new ExistingDataSetIterator(train)), n));
                 }
                 // Not cached here: the training master persists it at the storage level it is built with.
-                JavaRDD<DataSet> rdd = sc.parallelize(train, sc.defaultParallelism());
+                JavaRDD<DataSet> rdd = sc.parallelize(train, workers);
                 Map<Optimizer, List<RunRecord>> runs = new LinkedHashMap<>();
                 for (Optimizer o : TimingConditions.order(options.optimizers, i)) {
-                    runs.put(o, List.of(single(o, seed, train, test), spark(o, seed, sc, rdd, train.size(), test)));
+                    runs.put(o, List.of(single(o, seed, train, test),
+                            spark(o, seed, sc, rdd, train.size(), test)));
                 }
                 List<RunRecord> inOrder = new ArrayList<>();
                 options.optimizers.forEach(o -> inOrder.addAll(runs.get(o)));
@@ -170,8 +189,8 @@ public final class SparkExample implements Callable<Integer> {
         }
         System.out.printf(Locale.ROOT, "Seed %d: Fashion-MNIST from %s, %d of %d minibatches of %d (whole averaging "
                 + "periods of %d), %d held-out examples; %d epochs; Spark %s (%d workers), averaging every %d "
-                + "minibatches%n", seed, data.directory(), usable, train.size(), batch, period, testLimit, epochs,
-                master, workers, averagingFrequency);
+                + "minibatches, learning rates x %.4f%n", seed, data.directory(), usable, train.size(), batch,
+                period, testLimit, epochs, master, workers, averagingFrequency, lrFactor);
         return new ArrayList<>(train.subList(0, usable));
     }
 
@@ -179,7 +198,7 @@ public final class SparkExample implements Callable<Integer> {
     private RunRecord single(Optimizer optimizer, long seed, List<DataSet> train, MultiDataSetIterator test) {
         // Evaluated at each epoch's end only, as the Spark run is.
         return new Trainer(Integer.MAX_VALUE, System.out).train(optimizer.label() + "-single",
-                Classifier.of(network(optimizer, seed)), new MultiDataSetIteratorAdapter(
+                Classifier.of(network(optimizer, seed, 1)), new MultiDataSetIteratorAdapter(
                         new ExistingDataSetIterator(train)), test, epochs);
     }
 
@@ -196,7 +215,7 @@ public final class SparkExample implements Callable<Integer> {
                 .rddTrainingApproach(RDDTrainingApproach.Direct)
                 .rngSeed(seed)
                 .build();
-        SparkDl4jMultiLayer sparkNet = new SparkDl4jMultiLayer(sc, network(optimizer, seed), tm);
+        SparkDl4jMultiLayer sparkNet = new SparkDl4jMultiLayer(sc, network(optimizer, seed, lrFactor), tm);
         RunRecord record = new Trainer(Integer.MAX_VALUE, System.out).trainByEpoch(optimizer.label() + "-spark",
                 () -> {
                     sparkNet.fit(rdd);
@@ -212,11 +231,12 @@ public final class SparkExample implements Callable<Integer> {
         return record;
     }
 
-    private MultiLayerNetwork network(Optimizer optimizer, long seed) {
+    /** @param lrFactor what the optimizer's learning rate is multiplied by (1 on one worker) */
+    private MultiLayerNetwork network(Optimizer optimizer, long seed, double lrFactor) {
+        double lr = lrFactor * options.learningRate(optimizer);
         MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder()
                 .seed(seed)
-                .updater(optimizer == Optimizer.SOAP ? alignedSoap(options.learningRate(optimizer))
-                        : optimizer.updater(options.learningRate(optimizer)))
+                .updater(optimizer == Optimizer.SOAP ? alignedSoap(lr) : optimizer.updater(lr))
                 .weightInit(WeightInit.RELU)
                 .list()
                 .layer(new DenseLayer.Builder().nIn(784).nOut(hidden).activation(Activation.RELU).build())
@@ -268,7 +288,8 @@ public final class SparkExample implements Callable<Integer> {
                 Optimizer o = Optimizer.parse(parts[0]);
                 lines.add(String.format(Locale.ROOT, "%d,%s,%s,%s,%d,%d,%d,%s,%.6f,%.6f,%.2f", seed, parts[0],
                         parts[1], parts[1].equals("spark") ? master : "", epochs, batch, averagingFrequency,
-                        options.learningRate(o), r.last().loss(), r.last().accuracy(), r.last().seconds()));
+                        options.learningRate(o) * (parts[1].equals("spark") ? lrFactor : 1),
+                        r.last().loss(), r.last().accuracy(), r.last().seconds()));
             }
         });
         return lines;
