@@ -15,6 +15,10 @@ import java.nio.FloatBuffer;
  * one Java thread takes well under a millisecond, and small tensors also save the op's dispatch. The loops change
  * no setting and start no thread. Where an array's memory cannot be addressed (see {@link HostMemory#of}) the
  * call goes to {@link Nd4jKernels}.
+ *
+ * <p>Each element-wise kernel has a float and a double loop of the same shape: Java generics would box every
+ * element, and only loops over primitive arrays are vectorized. The float loops compute in float, as a float32
+ * step of the reference does.
  */
 final class HostKernels implements Kernels {
     private final Nd4jKernels fallback = new Nd4jKernels();

@@ -15,7 +15,8 @@ import java.util.Map;
 
 /**
  * User-defined SameDiff layers (DL4J's extension point for custom layers): a tanh dense layer, a softmax output
- * and a tanh dense graph vertex.
+ * and a tanh dense graph vertex. Deeplearning4j's JSON reads and writes configuration fields directly, so their
+ * {@code nIn} and {@code nOut} need no accessors.
  */
 final class SameDiffDenseLayers {
     private SameDiffDenseLayers() {
@@ -61,22 +62,6 @@ final class SameDiffDenseLayers {
         public InputType getOutputType(int layerIndex, InputType inputType) {
             return InputType.feedForward(nOut);
         }
-
-        public long getNIn() {
-            return nIn;
-        }
-
-        public void setNIn(long nIn) {
-            this.nIn = nIn;
-        }
-
-        public long getNOut() {
-            return nOut;
-        }
-
-        public void setNOut(long nOut) {
-            this.nOut = nOut;
-        }
     }
 
     /** {@code softmax(x W + b)} with a mean cross-entropy loss. */
@@ -119,22 +104,6 @@ final class SameDiffDenseLayers {
         public InputType getOutputType(int layerIndex, InputType inputType) {
             return InputType.feedForward(nOut);
         }
-
-        public long getNIn() {
-            return nIn;
-        }
-
-        public void setNIn(long nIn) {
-            this.nIn = nIn;
-        }
-
-        public long getNOut() {
-            return nOut;
-        }
-
-        public void setNOut(long nOut) {
-            this.nOut = nOut;
-        }
     }
 
     /** {@code tanh(x W + b)} as a graph vertex: parameters held by a vertex that is not a layer. */
@@ -176,22 +145,6 @@ final class SameDiffDenseLayers {
         @Override
         public Vertex clone() {
             return new Vertex(nIn, nOut);
-        }
-
-        public long getNIn() {
-            return nIn;
-        }
-
-        public void setNIn(long nIn) {
-            this.nIn = nIn;
-        }
-
-        public long getNOut() {
-            return nOut;
-        }
-
-        public void setNOut(long nOut) {
-            this.nOut = nOut;
         }
     }
 }
